@@ -1,0 +1,3 @@
+package dev.pocketlm.tensor;
+
+public enum ReduceOp { SUM, MEAN, MAX }

@@ -1,0 +1,52 @@
+package dev.pocketlm.cpu;
+
+import dev.pocketlm.tensor.Backend;
+import dev.pocketlm.tensor.Kernels;
+import dev.pocketlm.tensor.Tensor;
+import dev.pocketlm.tensor.spi.DeviceInfo;
+import dev.pocketlm.tensor.spi.Storage;
+
+import java.lang.foreign.MemorySegment;
+
+/** The host as a device: tensors are off-heap segments (or mapped files), kernels run in this JVM. */
+public final class CpuBackend implements Backend {
+    private final String name;
+    private final DeviceInfo device;
+    private final Kernels kernels;
+
+    CpuBackend(String name, DeviceInfo device, Kernels kernels) {
+        this.name = name;
+        this.device = device;
+        this.kernels = kernels;
+    }
+
+    /** The segment holding a CPU tensor's first element onward. */
+    static MemorySegment segment(Tensor t) {
+        MemorySegment s = ((CpuStorage) t.storage()).segment();
+        return s.asSlice(t.byteOffset());
+    }
+
+    @Override public String name() { return name; }
+
+    @Override public DeviceInfo device() { return device; }
+
+    @Override public Kernels kernels() { return kernels; }
+
+    @Override public Storage allocateStorage(long bytes) { return CpuStorage.allocate(bytes); }
+
+    @Override public void write(Storage dst, long dstOffset, MemorySegment src) {
+        MemorySegment.copy(src, 0, ((CpuStorage) dst).segment(), dstOffset, src.byteSize());
+    }
+
+    @Override public void read(Storage src, long srcOffset, MemorySegment dst) {
+        MemorySegment.copy(((CpuStorage) src).segment(), srcOffset, dst, 0, dst.byteSize());
+    }
+
+    @Override public Storage wrapHost(MemorySegment hostBytes) { return CpuStorage.borrow(hostBytes); }
+
+    @Override public void synchronize() {}
+
+    @Override public void close() {}
+
+    @Override public String toString() { return name; }
+}

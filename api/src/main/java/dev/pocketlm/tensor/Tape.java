@@ -38,9 +38,22 @@ public final class Tape implements AutoCloseable {
     }
 
     /** Suspends recording on this thread (inference, frozen teachers) until the returned handle closes. */
-    public static AutoCloseable noGrad() {
+    public static NoGrad noGrad() {
         NO_GRAD.set(NO_GRAD.get() + 1);
-        return () -> NO_GRAD.set(NO_GRAD.get() - 1);
+        return new NoGrad();
+    }
+
+    /** Closing it resumes recording. */
+    public static final class NoGrad implements AutoCloseable {
+        private boolean closed;
+
+        private NoGrad() {}
+
+        @Override public void close() {
+            if (closed) return;
+            closed = true;
+            NO_GRAD.set(NO_GRAD.get() - 1);
+        }
     }
 
     static boolean tracks(Tensor... inputs) {
@@ -61,7 +74,7 @@ public final class Tape implements AutoCloseable {
     public void backward(Tensor loss) {
         if (loss.size() != 1) throw new IllegalArgumentException("backward: the loss must have one element, got " + loss.describe());
         if (!loss.requiresGrad) throw new IllegalArgumentException("backward: the loss does not depend on any tensor that requires gradients");
-        try (AutoCloseable ignored = noGrad(); Scope scope = Scope.open()) {
+        try (NoGrad ignored = noGrad(); Scope scope = Scope.open()) {
             Gradients grads = new Gradients();
             grads.add(loss, loss.backend().filled(DType.F32, 1f, loss.shape().dims()));
             for (int i = entries.size() - 1; i >= 0; i--) {
@@ -69,10 +82,6 @@ public final class Tape implements AutoCloseable {
                 Tensor g = grads.pending.remove(e.output);
                 if (g != null) e.rule.apply(g, grads);
             }
-        } catch (RuntimeException ex) {
-            throw ex;
-        } catch (Exception ex) {
-            throw new IllegalStateException(ex);
         }
     }
 

@@ -1,0 +1,8 @@
+package dev.pocketlm.model.io;
+
+/** A model file that cannot be used: the message names the file, the tensor or key, and expected versus found. */
+public class ModelFormatException extends RuntimeException {
+    public ModelFormatException(String message) { super(message); }
+
+    public ModelFormatException(String message, Throwable cause) { super(message, cause); }
+}

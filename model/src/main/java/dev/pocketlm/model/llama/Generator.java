@@ -1,0 +1,81 @@
+package dev.pocketlm.model.llama;
+
+import dev.pocketlm.model.sample.Sampler;
+import dev.pocketlm.model.sample.SamplerSettings;
+import dev.pocketlm.tensor.DType;
+import dev.pocketlm.tensor.Scope;
+import dev.pocketlm.tensor.Tensor;
+
+import java.util.Arrays;
+import java.util.function.IntPredicate;
+
+/** Prompt as one batch, then one token per step, sampling each next token; timings kept apart for prompt and generation. */
+public final class Generator {
+    private final Llama model;
+    private final SamplerSettings settings;
+    private final DType kvType;
+
+    /** Receives every row of logits computed (prompt rows, then one per generated token fed back). */
+    @FunctionalInterface
+    public interface LogitsSink {
+        void row(float[] logits);
+    }
+
+    /** Tokens and seconds of one run. */
+    public record Stats(int promptTokens, double promptSeconds, int generatedTokens, double generationSeconds) {
+        public double promptTokensPerSecond() { return promptTokens / Math.max(promptSeconds, 1e-9); }
+
+        /** Generation speed over the tokens that needed a forward step (the first comes from the prompt pass). */
+        public double generationTokensPerSecond() { return Math.max(0, generatedTokens - 1) / Math.max(generationSeconds, 1e-9); }
+    }
+
+    public Generator(Llama model, SamplerSettings settings, DType kvType) {
+        this.model = model;
+        this.settings = settings;
+        this.kvType = kvType;
+    }
+
+    /**
+     * Generates up to {@code maxNew} tokens after {@code prompt}. {@code onToken} receives each new token and returns
+     * false to stop (e.g. at end of text); {@code logitsSink} may be null.
+     */
+    public Stats generate(int[] prompt, int maxNew, IntPredicate onToken, LogitsSink logitsSink) {
+        if (prompt.length == 0) throw new IllegalArgumentException("generate: the prompt is empty (a Llama prompt starts with at least BOS)");
+        int capacity = Math.min(model.config().contextLength(), prompt.length + Math.max(1, maxNew));
+        if (prompt.length >= capacity && maxNew > 0) {
+            throw new IllegalArgumentException("generate: a prompt of " + prompt.length + " tokens leaves no room in the context of " + model.config().contextLength());
+        }
+        Sampler sampler = new Sampler(settings);
+        for (int t : prompt) sampler.accept(t);
+        try (KvCache cache = new KvCache(model.backend(), model.config(), capacity, kvType)) {
+            long t0 = System.nanoTime();
+            float[] logits = step(prompt, 0, cache, logitsSink);
+            long t1 = System.nanoTime();
+            int generated = 0;
+            int pos = prompt.length;
+            while (generated < maxNew) {
+                int next = sampler.sample(logits);
+                sampler.accept(next);
+                generated++;
+                if (!onToken.test(next) || generated == maxNew || pos >= capacity) break;
+                logits = step(new int[]{next}, pos++, cache, logitsSink);
+            }
+            long t2 = System.nanoTime();
+            return new Stats(prompt.length, (t1 - t0) / 1e9, generated, (t2 - t1) / 1e9);
+        }
+    }
+
+    /** One forward pass; returns the last row of logits and hands every row to the sink. */
+    private float[] step(int[] tokens, int pos0, KvCache cache, LogitsSink sink) {
+        try (Scope scope = Scope.open()) {
+            Tensor logits = model.forward(tokens, pos0, cache, sink != null);
+            float[] all = logits.toFloats();
+            int vocab = model.config().vocabSize();
+            int rows = all.length / vocab;
+            if (sink != null) {
+                for (int r = 0; r < rows; r++) sink.row(Arrays.copyOfRange(all, r * vocab, (r + 1) * vocab));
+            }
+            return Arrays.copyOfRange(all, (rows - 1) * vocab, rows * vocab);
+        }
+    }
+}

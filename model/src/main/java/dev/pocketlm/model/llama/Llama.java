@@ -1,0 +1,70 @@
+package dev.pocketlm.model.llama;
+
+import dev.pocketlm.tensor.Backend;
+import dev.pocketlm.tensor.Ops;
+import dev.pocketlm.tensor.Tensor;
+
+/**
+ * The Llama forward pass on the tensor API: a prompt is one batch of matmuls, then one token per step.
+ * Everything stays on the device; only the logits come back.
+ */
+public final class Llama implements AutoCloseable {
+    private final LlamaConfig config;
+    private final LlamaWeights weights;
+    private final Backend backend;
+
+    public Llama(LlamaConfig config, LlamaWeights weights) {
+        this.config = config;
+        this.weights = weights;
+        this.backend = weights.tokenEmbedding().backend();
+    }
+
+    public LlamaConfig config() { return config; }
+
+    public LlamaWeights weights() { return weights; }
+
+    public Backend backend() { return backend; }
+
+    /**
+     * Feeds {@code tokens} at positions pos0.. and returns the logits [rows, vocab] of the last row only, or of
+     * every row when {@code allLogits}. Intermediates and the result are allocated in the caller's scope.
+     */
+    public Tensor forward(int[] tokens, int pos0, KvCache cache, boolean allLogits) {
+        int t = tokens.length;
+        if (t == 0) throw new IllegalArgumentException("forward: no tokens");
+        if (pos0 < 0 || pos0 + t > cache.capacity()) {
+            throw new IllegalArgumentException("forward: positions " + pos0 + ".." + (pos0 + t - 1) + " exceed the KV cache of " + cache.capacity());
+        }
+        for (int id : tokens) {
+            if (id < 0 || id >= config.vocabSize()) throw new IllegalArgumentException("forward: token id " + id + " outside the vocabulary of " + config.vocabSize());
+        }
+        int[] positions = new int[t];
+        for (int i = 0; i < t; i++) positions[i] = pos0 + i;
+        Tensor pos = backend.fromInts(positions, t);
+        Tensor x = Ops.getRows(weights.tokenEmbedding(), backend.fromInts(tokens, t));
+        for (int l = 0; l < config.layers(); l++) {
+            LayerWeights w = weights.layers().get(l);
+            x = Ops.add(x, cachedAttention(LlamaBlocks.norm(x, w.attnNorm(), config), w, cache, l, pos, pos0));
+            x = LlamaBlocks.feedForward(x, w, config);
+        }
+        return LlamaBlocks.logits(allLogits ? x : x.slice(t - 1, 1), weights, config);
+    }
+
+    /** Self-attention of the normalized rows h through the KV cache; returns the output projection. */
+    private Tensor cachedAttention(Tensor h, LayerWeights w, KvCache cache, int layer, Tensor pos, int pos0) {
+        LlamaConfig c = config;
+        int t = h.dim(0);
+        Tensor q = LlamaBlocks.rotatedHeads(Ops.linear(h, w.wq()), c.heads(), pos, c);
+        Tensor k = LlamaBlocks.rotatedHeads(Ops.linear(h, w.wk()), c.kvHeads(), pos, c);
+        Tensor kc = cache.keys(layer), vc = cache.values(layer);
+        Ops.setRows(k.reshape(t, c.kvDim()), pos, kc.reshape(-1, c.kvDim()));
+        Ops.setRows(Ops.linear(h, w.wv()), pos, vc.reshape(-1, c.kvDim()));
+        int seen = pos0 + t;
+        Tensor att = Ops.attention(q, kc.slice(0, seen), vc.slice(0, seen), LlamaBlocks.attentionScale(c), pos0);
+        return Ops.linear(att.reshape(t, c.dim()), w.wo());
+    }
+
+    @Override public void close() {
+        weights.close();
+    }
+}

@@ -1,0 +1,35 @@
+package dev.pocketlm.model.llama;
+
+import dev.pocketlm.tensor.Ops;
+import dev.pocketlm.tensor.Tensor;
+
+/** The pieces of a Llama block shared by inference and training (all differentiable through {@link Ops}). */
+public final class LlamaBlocks {
+    private LlamaBlocks() {}
+
+    /** RMSNorm times its weight. */
+    public static Tensor norm(Tensor x, Tensor weight, LlamaConfig c) {
+        return Ops.mul(Ops.rmsNorm(x, c.rmsEps()), weight);
+    }
+
+    /** Projected rows [R, heads * headDim] as rotated heads [R, heads, headDim]. */
+    public static Tensor rotatedHeads(Tensor projected, int heads, Tensor positions, LlamaConfig c) {
+        Tensor h = Ops.reshape(projected, projected.dim(0), heads, c.headDim());
+        return Ops.rope(h, positions, c.ropeDim(), c.ropeBase(), c.ropeMode());
+    }
+
+    public static float attentionScale(LlamaConfig c) {
+        return (float) (1 / Math.sqrt(c.headDim()));
+    }
+
+    /** x + W_down (silu(W_gate n) * W_up n), n = norm(x): the residual feed-forward half of a block. */
+    public static Tensor feedForward(Tensor x, LayerWeights w, LlamaConfig c) {
+        Tensor n = norm(x, w.ffnNorm(), c);
+        return Ops.add(x, Ops.linear(Ops.swiglu(Ops.linear(n, w.wGate()), Ops.linear(n, w.wUp())), w.wDown()));
+    }
+
+    /** Final norm and output projection: [R, vocab]. */
+    public static Tensor logits(Tensor x, LlamaWeights w, LlamaConfig c) {
+        return Ops.linear(norm(x, w.outputNorm(), c), w.output());
+    }
+}

@@ -43,7 +43,9 @@ public final class Ops {
         if (Tape.tracks(a, b)) {
             Tape.append(out, (g, grads) -> {
                 if (a.requiresGrad) {
-                    grads.add(a, transA ? matmul(b, g, transB, true) : matmul(g, b, false, !transB));
+                    // d op(a) = dC op(b)^T, shaped [Ba..., M, K]; transposed back when a was.
+                    Tensor dOpA = matmul(g, widened(bc), false, !transB);
+                    grads.add(a, transA ? permute(dOpA, swapLastTwo(dOpA.rank())) : dOpA);
                 }
                 if (b.requiresGrad) {
                     Tensor db;
@@ -59,6 +61,22 @@ public final class Ops {
             });
         }
         return out;
+    }
+
+    /** Non-F32 weights as F32 (all rows through get_rows), for the backward products that need b untransposed. */
+    private static Tensor widened(Tensor b) {
+        if (b.dtype() == DType.F32) return b;
+        int[] all = new int[b.dim(0)];
+        for (int i = 0; i < all.length; i++) all[i] = i;
+        return getRows(b, b.backend().fromInts(all, all.length));
+    }
+
+    private static int[] swapLastTwo(int rank) {
+        int[] perm = new int[rank];
+        for (int i = 0; i < rank; i++) perm[i] = i;
+        perm[rank - 1] = rank - 2;
+        perm[rank - 2] = rank - 1;
+        return perm;
     }
 
     private static long batchCount(Tensor t) {

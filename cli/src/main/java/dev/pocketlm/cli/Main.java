@@ -10,7 +10,8 @@ import java.util.Properties;
 /** The {@code pocket} command. */
 @Command(name = "pocket", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Small language models on any accelerator.",
-        subcommands = {BackendsCommand.class})
+        subcommands = {BackendsCommand.class, GenerateCommand.class, TokenizeCommand.class, InfoCommand.class,
+                InitCommand.class, QuantizeCommand.class})
 public final class Main implements Runnable {
 
     public static void main(String[] args) {

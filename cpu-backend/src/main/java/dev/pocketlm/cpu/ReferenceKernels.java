@@ -31,24 +31,25 @@ public final class ReferenceKernels implements Kernels {
     @Override public void matmul(Tensor a, Tensor b, Tensor out, boolean transA, boolean transB) {
         String op = "matmul";
         requireDType(op, DType.F32, a, out);
-        boolean weight = b.dtype().isFloating() && transB && b.rank() == 2;
-        if (b.dtype() != DType.F32 && !weight) throw unsupported(op, b);
+        boolean weightForm = b.dtype().isFloating() && transB && b.rank() == 2; // [N, K] rows, as stored in GGUF
+        if (b.dtype() != DType.F32 && !weightForm) throw unsupported(op, b);
         int m = transA ? a.dim(-1) : a.dim(-2);
         int k = transA ? a.dim(-2) : a.dim(-1);
         int n = transB ? b.dim(-2) : b.dim(-1);
         long matricesA = a.size() / ((long) m * k), matricesB = b.size() / ((long) k * n);
-        long perB = matricesA / matricesB; // matrix i of a meets matrix i / perB of b
+        // matrix i of a meets matrix i / perB of b; a rank-2 b is thus shared by every row of a
+        long perB = matricesA / matricesB;
         MemorySegment as = segment(a), bs = segment(b), os = segment(out);
         RowCodec bCodec = b.dtype().codec();
         rows(Math.toIntExact(matricesA * m), a, b, out).forEach(row -> {
             long i = row / m;
             int r = row % m;
             long aMatrix = i * m * k, bMatrix = i / perB * k * n;
-            float[] aRow = new float[k];
+            float[] aRow = new float[k]; // row r of op(a)
             for (int c = 0; c < k; c++) {
                 aRow[c] = as.getAtIndex(FLOAT, aMatrix + (transA ? (long) c * m + r : (long) r * k + c));
             }
-            float[] bColumn = new float[k];
+            float[] bColumn = new float[k]; // column j of op(b), widened to float
             for (int j = 0; j < n; j++) {
                 if (transB) {
                     bCodec.decode(bs, b.dtype().bytes(bMatrix + (long) j * k), bColumn, 0, k);
@@ -195,9 +196,9 @@ public final class ReferenceKernels implements Kernels {
         MemorySegment xs = segment(x), os = segment(out);
         for (long r = 0; r < x.shape().rows(); r++) {
             // causal: column c is visible from matrix row r' = r % R when c <= r' + offset
-            long visible = causal ? Math.clamp(r % matrixRows + offset + 1, 0, cols) : cols;
+            int visible = causal ? Math.clamp(r % matrixRows + offset + 1, 0, cols) : cols;
             float[] v = readRow(xs, r, cols);
-            double[] z = new double[(int) visible];
+            double[] z = new double[visible];
             for (int c = 0; c < visible; c++) z[c] = (double) scale * v[c];
             double[] logP = logSoftmax(z);
             double[] y = new double[cols]; // masked columns (and a fully masked row) stay 0

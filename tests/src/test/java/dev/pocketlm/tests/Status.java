@@ -1,13 +1,13 @@
 package dev.pocketlm.tests;
 
-/** The outcome of one case on one backend, as shown in the support matrix. */
+/** The outcome of one case on one backend, declared best to worst: a matrix cell shows its cases' worst. */
 public enum Status {
     PASS("pass"),
-    FAIL("FAIL"),
+    /** The backend is absent on this machine. */
+    SKIPPED("skipped"),
     /** The backend threw UnsupportedOperationException (allowed only for backends other than the CPU ones). */
     UNSUPPORTED("unsupported"),
-    /** The backend is absent on this machine. */
-    SKIPPED("skipped");
+    FAIL("FAIL");
 
     private final String label;
 

@@ -51,6 +51,10 @@ final class GgufCursor {
         }
     }
 
+    GgufException fail(String message) {
+        return new GgufException(source + ": " + message);
+    }
+
     byte i8() { return file.get(ValueLayout.JAVA_BYTE, take(1)); }
 
     short i16() { return file.get(I16, take(2)); }

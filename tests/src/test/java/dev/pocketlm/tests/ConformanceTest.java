@@ -10,6 +10,7 @@ import dev.pocketlm.tests.Execution.Crashed;
 import dev.pocketlm.tests.Execution.Ran;
 import dev.pocketlm.tests.Execution.Unsupported;
 import dev.pocketlm.tests.SupportMatrix.Outcome;
+import dev.pocketlm.tests.SupportMatrix.Suite;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DynamicTest;
@@ -87,7 +88,7 @@ class ConformanceTest {
                 case Present p -> compare(p);
                 case Absent a -> abort(a.spec() + " is absent: " + a.reason());
                 case Broken x -> {
-                    matrix.record(new Outcome("open backend", "-", "", x.spec(), Status.FAIL, x.error()));
+                    matrix.record(new Outcome(Suite.OPS, "open backend", "-", "", x.spec(), Status.FAIL, x.error()));
                     fail(x.spec() + ": " + x.error());
                 }
             }
@@ -127,7 +128,7 @@ class ConformanceTest {
                 o = outcome(c, p.spec(), Status.SKIPPED, "no reference output to compare with");
             } else {
                 Execution run = Execution.run(p.backend(), c.setup().apply(new SplittableRandom(HostData.caseSeed(SEED, i))));
-                o = judge(c.op(), c.dtype(), c.shapes(), p.spec(), ref.output(), run, c.bound());
+                o = judge(Suite.OPS, c.op(), c.dtype(), c.shapes(), p.spec(), ref.output(), run, c.bound());
             }
             matrix.record(o);
             mine.add(o);
@@ -135,20 +136,20 @@ class ConformanceTest {
         assertNoFailures(p.spec(), mine, start);
     }
 
-    private static Outcome judge(String op, String dtype, String shapes, String backend, float[] expected, Execution run,
-                                 double bound) {
+    private static Outcome judge(Suite suite, String op, String dtype, String shapes, String backend, float[] expected,
+                                 Execution run, double bound) {
         return switch (run) {
             case Ran r -> {
                 Verdict v = Comparison.judge(expected, r.output(), r.guardViolations(), bound);
-                yield new Outcome(op, dtype, shapes, backend, v.passed() ? Status.PASS : Status.FAIL, v.detail());
+                yield new Outcome(suite, op, dtype, shapes, backend, v.passed() ? Status.PASS : Status.FAIL, v.detail());
             }
-            case Unsupported u -> new Outcome(op, dtype, shapes, backend, Status.UNSUPPORTED, u.message());
-            case Crashed x -> new Outcome(op, dtype, shapes, backend, Status.FAIL, x.message());
+            case Unsupported u -> new Outcome(suite, op, dtype, shapes, backend, Status.UNSUPPORTED, u.message());
+            case Crashed x -> new Outcome(suite, op, dtype, shapes, backend, Status.FAIL, x.message());
         };
     }
 
     private static Outcome outcome(ConformanceCase c, String backend, Status status, String detail) {
-        return new Outcome(c.op(), c.dtype(), c.shapes(), backend, status, detail);
+        return new Outcome(Suite.OPS, c.op(), c.dtype(), c.shapes(), backend, status, detail);
     }
 
     // ---- the oracle against double precision ----
@@ -161,7 +162,7 @@ class ConformanceTest {
         for (int i = 0; i < checks.size(); i++) {
             DoubleOracle.Check check = checks.get(i);
             DoubleOracle.Expected expected = check.setup().apply(new SplittableRandom(HostData.caseSeed(SEED ^ ORACLE_SALT, i)));
-            Outcome o = judge(check.op() + " vs double", check.dtype(), check.shapes(), REFERENCE, expected.asFloats(),
+            Outcome o = judge(Suite.ORACLE, check.op(), check.dtype(), check.shapes(), REFERENCE, expected.asFloats(),
                     Execution.run(reference, expected.problem()), DoubleOracle.BOUND);
             matrix.record(o);
             mine.add(o);
@@ -202,7 +203,7 @@ class ConformanceTest {
                 status = Status.FAIL;
                 detail = e.toString();
             }
-            Outcome o = new Outcome("grad " + rule.name(), "F32", rule.shapes(), spec, status, detail);
+            Outcome o = new Outcome(Suite.GRADIENTS, rule.name(), "F32", rule.shapes(), spec, status, detail);
             matrix.record(o);
             mine.add(o);
         }

@@ -15,12 +15,23 @@ import java.util.Map;
  */
 public final class SupportMatrix {
 
+    /** The three parts of the suite, each its own table in the report. */
+    public enum Suite {
+        OPS("Ops against cpu:reference"),
+        ORACLE("cpu:reference against double precision"),
+        GRADIENTS("Finite-difference gradient checks through Ops + Tape");
+
+        private final String title;
+
+        Suite(String title) { this.title = title; }
+    }
+
     /** One case on one backend. */
-    public record Outcome(String op, String dtype, String shapes, String backend, Status status, String detail) {}
+    public record Outcome(Suite suite, String op, String dtype, String shapes, String backend, Status status, String detail) {}
 
     private record Column(String spec, String note) {}
 
-    private record RowKey(String op, String dtype) {}
+    private record RowKey(Suite suite, String op, String dtype) {}
 
     private final long seed;
     private final List<Column> columns = new ArrayList<>();
@@ -46,7 +57,7 @@ public final class SupportMatrix {
         if (absent.containsKey(backend)) return Status.SKIPPED;
         Status worst = null;
         for (Outcome o : outcomes) {
-            if (!o.backend().equals(backend) || !new RowKey(o.op(), o.dtype()).equals(row)) continue;
+            if (!o.backend().equals(backend) || !new RowKey(o.suite(), o.op(), o.dtype()).equals(row)) continue;
             if (worst == null || o.status().compareTo(worst) > 0) worst = o.status();
         }
         return worst;
@@ -55,20 +66,26 @@ public final class SupportMatrix {
     public synchronized String markdown() {
         StringBuilder md = new StringBuilder("# Pocket conformance report\n\n");
         md.append("Seed ").append(seed).append(" (reproduce with `-Dpocket.seed=").append(seed).append("`). ")
-                .append("Oracle: `cpu:reference`; rows ending in \"vs double\" check the oracle itself; ")
-                .append("\"grad\" rows are finite-difference gradient checks through Ops + Tape.\n\n");
+                .append("A cell shows the worst outcome of its shapes; \"-\" means not run there.\n\n");
         md.append("## Backends\n\n| backend | device or reason |\n| --- | --- |\n");
         for (Column c : columns) md.append("| ").append(c.spec()).append(" | ").append(c.note()).append(" |\n");
 
-        md.append("\n## Support matrix\n\n| op | dtype |");
-        for (Column c : columns) md.append(' ').append(c.spec()).append(" |");
-        md.append("\n| --- | --- |");
-        md.append(" --- |".repeat(columns.size())).append('\n');
+        for (Suite suite : Suite.values()) appendMatrix(md, suite);
+        appendDetails(md, "Failures", Status.FAIL);
+        appendDetails(md, "Unsupported", Status.UNSUPPORTED);
+        return md.toString();
+    }
+
+    private void appendMatrix(StringBuilder md, Suite suite) {
         List<RowKey> rows = new ArrayList<>();
         for (Outcome o : outcomes) {
-            RowKey k = new RowKey(o.op(), o.dtype());
-            if (!rows.contains(k)) rows.add(k);
+            RowKey k = new RowKey(o.suite(), o.op(), o.dtype());
+            if (o.suite() == suite && !rows.contains(k)) rows.add(k);
         }
+        if (rows.isEmpty()) return;
+        md.append("\n## ").append(suite.title).append("\n\n| op | dtype |");
+        for (Column c : columns) md.append(' ').append(c.spec()).append(" |");
+        md.append("\n| --- | --- |").append(" --- |".repeat(columns.size())).append('\n');
         for (RowKey row : rows) {
             md.append("| ").append(row.op()).append(" | ").append(row.dtype()).append(" |");
             for (Column c : columns) {
@@ -77,16 +94,13 @@ public final class SupportMatrix {
             }
             md.append('\n');
         }
-        appendDetails(md, "Failures", Status.FAIL);
-        appendDetails(md, "Unsupported", Status.UNSUPPORTED);
-        return md.toString();
     }
 
     private void appendDetails(StringBuilder md, String title, Status status) {
         List<Outcome> hits = outcomes.stream().filter(o -> o.status() == status).toList();
         md.append("\n## ").append(title).append(" (").append(hits.size()).append(")\n\n");
         for (Outcome o : hits) {
-            md.append("- ").append(o.backend()).append(": ").append(o.op()).append(' ').append(o.dtype()).append(' ')
+            md.append("- ").append(o.backend()).append(" (").append(o.suite().title).append("): ").append(o.op()).append(' ').append(o.dtype()).append(' ')
                     .append(o.shapes()).append(" - ").append(o.detail()).append('\n');
         }
     }

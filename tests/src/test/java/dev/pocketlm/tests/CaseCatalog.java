@@ -7,7 +7,6 @@ import dev.pocketlm.tensor.RopeMode;
 import dev.pocketlm.tensor.Tensor;
 
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.function.Function;
@@ -21,6 +20,7 @@ import static dev.pocketlm.tensor.DType.Q8_0;
 import static dev.pocketlm.tests.ConformanceCase.ELEMENTWISE;
 import static dev.pocketlm.tests.ConformanceCase.MATMUL;
 import static dev.pocketlm.tests.HostData.distinctIds;
+import static dev.pocketlm.tests.HostData.format;
 import static dev.pocketlm.tests.HostData.ids;
 import static dev.pocketlm.tests.HostData.size;
 import static dev.pocketlm.tests.HostData.uniform;
@@ -58,8 +58,6 @@ public final class CaseCatalog {
         cases.add(new ConformanceCase(op, dtype, shapes, bound, setup));
     }
 
-    private static String dims(int... d) { return Arrays.toString(d); }
-
     // ---- matmul ----
 
     private void matmuls() {
@@ -71,6 +69,7 @@ public final class CaseCatalog {
         }
         matmul(F32, 2, 64, 512, 512, false, false);
         matmul(F32, 2, 64, 512, 512, false, true);
+        matmul(F32, 2, 67, 515, 259, true, false);
         for (DType w : new DType[]{F16, BF16, Q8_0, Q4_0}) {
             int k = w.isQuantized() ? 96 : 45;
             matmul(w, 2, 1, k, 33, false, true);
@@ -81,6 +80,8 @@ public final class CaseCatalog {
         matmul(Q8_0, 2, 1, 4096, 4096, false, true);
         matmul(Q4_0, 2, 1, 4096, 4096, false, true);
         matmul(F16, 2, 1, 2048, 2048, false, true);
+        // Many rows of activations, off every tile size: the batched (prompt) path of quantized weights.
+        for (DType w : new DType[]{F16, Q8_0, Q4_0}) matmul(w, 2, 67, 1024, 515, false, true);
         // Batched: 8 query heads over 2 KV heads (head i meets KV head i / 4), as in GQA attention.
         matmulBatched(new int[]{8, 16, 64}, new int[]{2, 40, 64}, false, true);
         matmulBatched(new int[]{8, 16, 40}, new int[]{2, 40, 64}, false, false);
@@ -109,7 +110,7 @@ public final class CaseCatalog {
         int[] outDims = aDims.clone();
         outDims[outDims.length - 2] = m;
         outDims[outDims.length - 1] = n;
-        add(op, bType.name(), "a" + dims(aDims) + " b" + dims(bDims), MATMUL, rnd -> {
+        add(op, bType.name(), "a" + format(aDims) + " b" + format(bDims), MATMUL, rnd -> {
             float[] a = uniform(rnd, size(aDims)), b = uniform(rnd, size(bDims));
             return run -> {
                 Tensor out = run.output(F32, outDims);
@@ -145,7 +146,7 @@ public final class CaseCatalog {
     }
 
     private void binary(String op, int[] aDims, int[] bDims, Binary kernel) {
-        add(op, "F32", "a" + dims(aDims) + " b" + dims(bDims), ELEMENTWISE, rnd -> {
+        add(op, "F32", "a" + format(aDims) + " b" + format(bDims), ELEMENTWISE, rnd -> {
             float[] a = uniform(rnd, size(aDims)), b = uniform(rnd, size(bDims));
             return run -> {
                 Tensor out = run.output(F32, aDims);
@@ -156,7 +157,7 @@ public final class CaseCatalog {
     }
 
     private void unary(String op, int[] d, Unary kernel) {
-        add(op, "F32", dims(d), ELEMENTWISE, rnd -> {
+        add(op, "F32", format(d), ELEMENTWISE, rnd -> {
             float[] x = uniform(rnd, size(d));
             return run -> {
                 Tensor out = run.output(F32, d);
@@ -168,7 +169,7 @@ public final class CaseCatalog {
 
     /** The output aliases the first input, which the contract allows for elementwise ops. */
     private void addInPlace(int[] aDims, int[] bDims) {
-        add("add in place", "F32", "a" + dims(aDims) + " b" + dims(bDims), ELEMENTWISE, rnd -> {
+        add("add in place", "F32", "a" + format(aDims) + " b" + format(bDims), ELEMENTWISE, rnd -> {
             float[] a = uniform(rnd, size(aDims)), b = uniform(rnd, size(bDims));
             return run -> {
                 Tensor ab = run.output(F32, a, aDims);
@@ -201,7 +202,7 @@ public final class CaseCatalog {
     private void rope(RopeMode mode, boolean inverse, int rows, int heads, int headDim, int nRot, float base) {
         String op = "rope " + mode + (inverse ? " inverse" : "") + (nRot < headDim ? " partial" : "");
         int[] d = {rows, heads, headDim};
-        add(op, "F32", dims(d) + " nRot " + nRot + " base " + base, ELEMENTWISE, rnd -> {
+        add(op, "F32", format(d) + " nRot " + nRot + " base " + base, ELEMENTWISE, rnd -> {
             float[] x = uniform(rnd, size(d));
             int[] pos = ids(rnd, rows, 4096);
             return run -> {
@@ -224,7 +225,7 @@ public final class CaseCatalog {
     }
 
     private void softmax(String op, int[] d, float scale, boolean causal, int offset) {
-        add(op, "F32", dims(d) + " scale " + scale + (causal ? " offset " + offset : ""), ELEMENTWISE, rnd -> {
+        add(op, "F32", format(d) + " scale " + scale + (causal ? " offset " + offset : ""), ELEMENTWISE, rnd -> {
             float[] x = uniform(rnd, size(d), -LOGIT_RANGE, LOGIT_RANGE);
             return run -> {
                 Tensor out = run.output(F32, d);
@@ -241,6 +242,8 @@ public final class CaseCatalog {
             attention(kv, 5, 8, 2, 64, 20, 12);
             attention(kv, 3, 6, 3, 40, 9, 2);
             attention(kv, 1, 32, 4, 64, 512, 300);
+            attention(kv, 1, 8, 2, 128, 2048, 2047);
+            attention(kv, 64, 8, 2, 64, 64, 0);
         }
     }
 
@@ -249,7 +252,7 @@ public final class CaseCatalog {
         String op = "attention" + (hq != hkv ? " GQA" : "") + (pos0 > 0 ? " pos0>0" : "");
         int[] qd = {t, hq, d}, kd = {s, hkv, d};
         float scale = (float) (1 / Math.sqrt(d));
-        add(op, kv.name(), "q" + dims(qd) + " kv" + dims(kd) + " pos0 " + pos0, MATMUL, rnd -> {
+        add(op, kv.name(), "q" + format(qd) + " kv" + format(kd) + " pos0 " + pos0, MATMUL, rnd -> {
             float[] q = uniform(rnd, size(qd)), k = uniform(rnd, size(kd)), v = uniform(rnd, size(kd));
             return run -> {
                 Tensor out = run.output(F32, qd);
@@ -277,7 +280,7 @@ public final class CaseCatalog {
 
     private void getRows(DType tableType, int v, int c, int n) {
         int[] td = {v, c};
-        add("get_rows", tableType.name(), "table" + dims(td) + " ids[" + n + "]", ELEMENTWISE, rnd -> {
+        add("get_rows", tableType.name(), "table" + format(td) + " ids[" + n + "]", ELEMENTWISE, rnd -> {
             float[] table = uniform(rnd, v * c);
             int[] ids = ids(rnd, n, v);
             return run -> {
@@ -289,7 +292,7 @@ public final class CaseCatalog {
     }
 
     private void setRows(DType dstType, int r, int c, int n) {
-        add("set_rows", dstType.name(), "src" + dims(n, c) + " dst" + dims(r, c), ELEMENTWISE, rnd -> {
+        add("set_rows", dstType.name(), "src" + format(n, c) + " dst" + format(r, c), ELEMENTWISE, rnd -> {
             float[] src = uniform(rnd, n * c), dst = uniform(rnd, r * c);
             int[] ids = distinctIds(rnd, n, r);
             return run -> {
@@ -301,7 +304,7 @@ public final class CaseCatalog {
     }
 
     private void addRows(int v, int c, int n) {
-        add("add_rows", "F32", "src" + dims(n, c) + " dst" + dims(v, c), ELEMENTWISE, rnd -> {
+        add("add_rows", "F32", "src" + format(n, c) + " dst" + format(v, c), ELEMENTWISE, rnd -> {
             float[] src = uniform(rnd, n * c), dst = uniform(rnd, v * c);
             int[] ids = ids(rnd, n, Math.max(1, v / 3));
             return run -> {
@@ -332,7 +335,7 @@ public final class CaseCatalog {
     /** dst = src.permute(perm) made contiguous and converted; the identity permutation copies a contiguous src. */
     private void copy(DType from, DType to, int[] srcDims, int[] perm) {
         int[] outDims = permuted(srcDims, perm);
-        add("copy", from + "->" + to, "src" + dims(srcDims) + " permuted " + dims(perm), ELEMENTWISE, rnd -> {
+        add("copy", from + "->" + to, "src" + format(srcDims) + " permuted " + format(perm), ELEMENTWISE, rnd -> {
             float[] src = uniform(rnd, size(srcDims));
             return run -> {
                 Tensor out = run.output(to, outDims);
@@ -344,7 +347,7 @@ public final class CaseCatalog {
 
     private void copyInts(int[] srcDims, int[] perm) {
         int[] outDims = permuted(srcDims, perm);
-        add("copy", "I32->I32", "src" + dims(srcDims) + " permuted " + dims(perm), ELEMENTWISE, rnd -> {
+        add("copy", "I32->I32", "src" + format(srcDims) + " permuted " + format(perm), ELEMENTWISE, rnd -> {
             int[] src = ids(rnd, size(srcDims), 1 << 20);
             return run -> {
                 Tensor out = run.output(I32, outDims);
@@ -365,7 +368,7 @@ public final class CaseCatalog {
     private void reductions() {
         for (ReduceOp op : ReduceOp.values()) {
             for (int[] d : new int[][]{{7, 13}, {3, 4096}, {1, 33}}) {
-                add("reduce " + op, "F32", dims(d), ELEMENTWISE, rnd -> {
+                add("reduce " + op, "F32", format(d), ELEMENTWISE, rnd -> {
                     float[] x = uniform(rnd, size(d));
                     return run -> {
                         Tensor out = run.output(F32, d[0]);
@@ -377,7 +380,7 @@ public final class CaseCatalog {
         }
         for (int[] d : new int[][]{{7, 13}, {64, 300}, {2, 3, 45}}) {
             int c = d[d.length - 1];
-            add("sum_rows", "F32", dims(d), ELEMENTWISE, rnd -> {
+            add("sum_rows", "F32", format(d), ELEMENTWISE, rnd -> {
                 float[] x = uniform(rnd, size(d));
                 return run -> {
                     Tensor out = run.output(F32, c);
@@ -387,7 +390,7 @@ public final class CaseCatalog {
             });
         }
         for (int[] d : new int[][]{{7, 13}, {64, 300}}) {
-            add("expand_rows", "F32", dims(d) + " s 0.25", ELEMENTWISE, rnd -> {
+            add("expand_rows", "F32", format(d) + " s 0.25", ELEMENTWISE, rnd -> {
                 float[] src = uniform(rnd, d[0]);
                 return run -> {
                     Tensor out = run.output(F32, d);
@@ -403,7 +406,7 @@ public final class CaseCatalog {
     private void losses() {
         for (int[] nv : new int[][]{{5, 37}, {3, 32000}}) {
             int n = nv[0], v = nv[1];
-            add("cross_entropy", "F32", "logits" + dims(n, v), ELEMENTWISE, rnd -> {
+            add("cross_entropy", "F32", "logits" + format(n, v), ELEMENTWISE, rnd -> {
                 float[] logits = uniform(rnd, n * v, -LOGIT_RANGE, LOGIT_RANGE);
                 int[] targets = ids(rnd, n, v);
                 return run -> {
@@ -414,7 +417,7 @@ public final class CaseCatalog {
             });
             for (boolean reverse : new boolean[]{false, true}) {
                 for (float temperature : new float[]{1f, 2f}) {
-                    add("kl_div" + (reverse ? " reverse" : ""), "F32", "logits" + dims(n, v) + " T " + temperature, ELEMENTWISE, rnd -> {
+                    add("kl_div" + (reverse ? " reverse" : ""), "F32", "logits" + format(n, v) + " T " + temperature, ELEMENTWISE, rnd -> {
                         float[] teacher = uniform(rnd, n * v, -LOGIT_RANGE, LOGIT_RANGE), student = uniform(rnd, n * v, -LOGIT_RANGE, LOGIT_RANGE);
                         return run -> {
                             Tensor out = run.output(F32, n);
@@ -431,7 +434,7 @@ public final class CaseCatalog {
 
     private void backwards() {
         for (int[] d : new int[][]{{7, 13}, {3, 5, 33}, {16, 4096}}) {
-            add("silu_backward", "F32", dims(d), ELEMENTWISE, rnd -> {
+            add("silu_backward", "F32", format(d), ELEMENTWISE, rnd -> {
                 float[] x = uniform(rnd, size(d)), dy = uniform(rnd, size(d));
                 return run -> {
                     Tensor dx = run.output(F32, d);
@@ -439,7 +442,7 @@ public final class CaseCatalog {
                     return run.read(dx);
                 };
             });
-            add("swiglu_backward", "F32", dims(d), ELEMENTWISE, rnd -> {
+            add("swiglu_backward", "F32", format(d), ELEMENTWISE, rnd -> {
                 float[] gate = uniform(rnd, size(d)), up = uniform(rnd, size(d)), dy = uniform(rnd, size(d));
                 return run -> {
                     Tensor dGate = run.output(F32, d), dUp = run.output(F32, d);
@@ -447,7 +450,7 @@ public final class CaseCatalog {
                     return run.read(dGate, dUp);
                 };
             });
-            add("rms_norm_backward", "F32", dims(d), ELEMENTWISE, rnd -> {
+            add("rms_norm_backward", "F32", format(d), ELEMENTWISE, rnd -> {
                 float[] x = uniform(rnd, size(d)), dy = uniform(rnd, size(d));
                 return run -> {
                     Tensor dx = run.output(F32, d);
@@ -455,7 +458,7 @@ public final class CaseCatalog {
                     return run.read(dx);
                 };
             });
-            add("softmax_backward", "F32", dims(d) + " scale 0.5", ELEMENTWISE, rnd -> {
+            add("softmax_backward", "F32", format(d) + " scale 0.5", ELEMENTWISE, rnd -> {
                 float[] y = uniform(rnd, size(d), 0f, 1f), dy = uniform(rnd, size(d));
                 return run -> {
                     Tensor dx = run.output(F32, d);
@@ -466,7 +469,7 @@ public final class CaseCatalog {
         }
         for (int[] nv : new int[][]{{5, 37}, {3, 32000}}) {
             int n = nv[0], v = nv[1];
-            add("cross_entropy_backward", "F32", "logits" + dims(n, v), ELEMENTWISE, rnd -> {
+            add("cross_entropy_backward", "F32", "logits" + format(n, v), ELEMENTWISE, rnd -> {
                 float[] logits = uniform(rnd, n * v, -LOGIT_RANGE, LOGIT_RANGE), dLoss = uniform(rnd, n);
                 int[] targets = ids(rnd, n, v);
                 return run -> {
@@ -477,7 +480,7 @@ public final class CaseCatalog {
             });
             for (boolean reverse : new boolean[]{false, true}) {
                 for (float temperature : new float[]{1f, 2f}) {
-                    add("kl_div_backward" + (reverse ? " reverse" : ""), "F32", "logits" + dims(n, v) + " T " + temperature, ELEMENTWISE, rnd -> {
+                    add("kl_div_backward" + (reverse ? " reverse" : ""), "F32", "logits" + format(n, v) + " T " + temperature, ELEMENTWISE, rnd -> {
                         float[] teacher = uniform(rnd, n * v, -LOGIT_RANGE, LOGIT_RANGE), student = uniform(rnd, n * v, -LOGIT_RANGE, LOGIT_RANGE);
                         float[] dLoss = uniform(rnd, n);
                         return run -> {
@@ -495,7 +498,7 @@ public final class CaseCatalog {
     private void optimizer() {
         for (int step : new int[]{1, 10}) {
             for (int[] d : new int[][]{{7, 13}, {256, 300}}) {
-                add("adamw", "F32", dims(d) + " step " + step, ELEMENTWISE, rnd -> {
+                add("adamw", "F32", format(d) + " step " + step, ELEMENTWISE, rnd -> {
                     int n = size(d);
                     float[] p = uniform(rnd, n), g = uniform(rnd, n), m = uniform(rnd, n, -0.1f, 0.1f);
                     float[] v = uniform(rnd, n, 0f, 0.01f);
@@ -513,7 +516,7 @@ public final class CaseCatalog {
         for (DType t : new DType[]{F32, F16, BF16, I32}) {
             float value = t == I32 ? 7f : -0.3f;
             for (int[] d : new int[][]{{7, 45}, {1000}}) {
-                add("fill", t.name(), dims(d) + " value " + value, ELEMENTWISE, rnd -> run -> {
+                add("fill", t.name(), format(d) + " value " + value, ELEMENTWISE, rnd -> run -> {
                     Tensor out = run.output(t, d);
                     run.kernels().fill(out, value);
                     return run.read(out);

@@ -6,6 +6,7 @@ import dev.pocketlm.tensor.Kernels;
 import dev.pocketlm.tensor.Shape;
 import dev.pocketlm.tensor.Tensor;
 
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
@@ -23,6 +24,8 @@ public final class DeviceRun {
     static final byte SENTINEL = (byte) 0xC7;
     /** At least this many guard bytes on each side of an output. */
     private static final int GUARD_BYTES = 64;
+    /** The base-address alignment devices give allocations (CUDA 256 bytes, OpenCL usually 128). */
+    private static final long ALIGN = 256;
 
     private record Guarded(Tensor big, long guardBytes) {}
 
@@ -55,30 +58,40 @@ public final class DeviceRun {
         return guard(dtype, shape, middle);
     }
 
-    /** A guarded output starting with {@code initial} (kernels that update in place or write some rows). */
+    /** A guarded floating output starting with {@code initial} (kernels that update in place or write some rows). */
     public Tensor output(DType dtype, float[] initial, int... dims) {
         Shape shape = Shape.of(dims);
         MemorySegment middle = MemorySegment.ofArray(new byte[Math.toIntExact(dtype.bytes(shape.size()))]);
-        if (dtype == DType.I32) {
-            for (int i = 0; i < initial.length; i++) middle.setAtIndex(ValueLayout.JAVA_INT_UNALIGNED, i, (int) initial[i]);
-        } else {
-            dtype.codec().encode(initial, 0, middle, 0, initial.length);
-        }
+        dtype.codec().encode(initial, 0, middle, 0, initial.length);
         return guard(dtype, shape, middle);
     }
 
     private Tensor guard(DType dtype, Shape shape, MemorySegment middle) {
         int rows = shape.dim(0);
-        long rowBytes = dtype.bytes(shape.size() / Math.max(1, rows));
-        int pad = (int) Math.max(1, (GUARD_BYTES + rowBytes - 1) / Math.max(1, rowBytes));
+        long rowBytes = Math.max(1, dtype.bytes(shape.size() / Math.max(1, rows)));
+        int pad = guardRows(rowBytes);
         long guardBytes = pad * rowBytes;
-        MemorySegment all = MemorySegment.ofArray(new byte[Math.toIntExact(2 * guardBytes + middle.byteSize())]);
-        all.fill(SENTINEL);
-        MemorySegment.copy(middle, 0, all, guardBytes, middle.byteSize());
-        Tensor big = backend.upload(dtype, shape.withDim(0, rows + 2 * pad), all);
-        Tensor out = big.slice(pad, rows);
-        guarded.put(out, new Guarded(big, guardBytes));
-        return out;
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment all = arena.allocate(2 * guardBytes + middle.byteSize());
+            all.fill(SENTINEL);
+            MemorySegment.copy(middle, 0, all, guardBytes, middle.byteSize());
+            Tensor big = backend.upload(dtype, shape.withDim(0, rows + 2 * pad), all);
+            Tensor out = big.slice(pad, rows);
+            guarded.put(out, new Guarded(big, guardBytes));
+            return out;
+        }
+    }
+
+    /**
+     * Guard rows on each side: at least {@link #GUARD_BYTES}, and a whole number of {@link #ALIGN} bytes when that
+     * takes at most 256 rows, so the output starts as aligned as a fresh allocation (device sub-buffers need it).
+     */
+    private static int guardRows(long rowBytes) {
+        int minimum = (int) Math.max(1, (GUARD_BYTES + rowBytes - 1) / rowBytes);
+        for (int p = minimum; p <= 256; p++) {
+            if (p * rowBytes % ALIGN == 0) return p;
+        }
+        return minimum;
     }
 
     /** Waits for the backend, checks the output's guard bytes, and returns its values as floats. */

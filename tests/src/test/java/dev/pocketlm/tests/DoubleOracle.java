@@ -6,12 +6,12 @@ import dev.pocketlm.tensor.Tensor;
 
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.function.Function;
 
 import static dev.pocketlm.tensor.DType.F32;
+import static dev.pocketlm.tests.HostData.format;
 import static dev.pocketlm.tests.HostData.ids;
 import static dev.pocketlm.tests.HostData.size;
 import static dev.pocketlm.tests.HostData.uniform;
@@ -55,12 +55,11 @@ public final class DoubleOracle {
         return out;
     }
 
-    private static String dims(int... d) { return Arrays.toString(d); }
 
     // ---- checks ----
 
     private static Check matmul(DType w, int m, int k, int n) {
-        return new Check("matmul NT", w.name(), "a" + dims(m, k) + " b" + dims(n, k), rnd -> {
+        return new Check("matmul NT", w.name(), "a" + format(m, k) + " b" + format(n, k), rnd -> {
             float[] a = uniform(rnd, m * k), b = uniform(rnd, n * k);
             float[] bDecoded = roundTrip(w, b);
             double[] want = new double[m * n];
@@ -89,7 +88,7 @@ public final class DoubleOracle {
     }
 
     private static Check silu(int r, int c) {
-        return new Check("silu", "F32", dims(r, c), rnd -> {
+        return new Check("silu", "F32", format(r, c), rnd -> {
             float[] x = uniform(rnd, r * c, -6f, 6f);
             double[] want = new double[x.length];
             for (int i = 0; i < x.length; i++) want[i] = x[i] / (1 + Math.exp(-x[i]));
@@ -103,7 +102,7 @@ public final class DoubleOracle {
 
     private static Check rmsNorm(int r, int c) {
         float eps = 1e-5f;
-        return new Check("rms_norm", "F32", dims(r, c), rnd -> {
+        return new Check("rms_norm", "F32", format(r, c), rnd -> {
             float[] x = uniform(rnd, r * c);
             double[] want = new double[x.length];
             for (int i = 0; i < r; i++) {
@@ -123,7 +122,7 @@ public final class DoubleOracle {
     private static Check rope(RopeMode mode, int rows, int heads, int d, int nRot) {
         float base = 10000f;
         int[] shape = {rows, heads, d};
-        return new Check("rope " + mode, "F32", dims(shape) + " nRot " + nRot, rnd -> {
+        return new Check("rope " + mode, "F32", format(shape) + " nRot " + nRot, rnd -> {
             float[] x = uniform(rnd, size(shape));
             int[] pos = ids(rnd, rows, 64);
             double[] want = new double[x.length];
@@ -150,7 +149,7 @@ public final class DoubleOracle {
 
     private static Check softmaxCausal(int batch, int r, int c, int offset, float scale) {
         int[] shape = {batch, r, c};
-        return new Check("softmax causal", "F32", dims(shape) + " offset " + offset + " scale " + scale, rnd -> {
+        return new Check("softmax causal", "F32", format(shape) + " offset " + offset + " scale " + scale, rnd -> {
             float[] x = uniform(rnd, size(shape), -4f, 4f);
             double[] want = new double[x.length];
             for (int row = 0; row < batch * r; row++) {
@@ -171,7 +170,7 @@ public final class DoubleOracle {
     private static Check attention(int t, int hq, int hkv, int d, int s, int pos0) {
         int[] qd = {t, hq, d}, kd = {s, hkv, d};
         double scale = 1 / Math.sqrt(d);
-        return new Check("attention GQA", "F32", "q" + dims(qd) + " kv" + dims(kd) + " pos0 " + pos0, rnd -> {
+        return new Check("attention GQA", "F32", "q" + format(qd) + " kv" + format(kd) + " pos0 " + pos0, rnd -> {
             float[] q = uniform(rnd, size(qd)), k = uniform(rnd, size(kd)), v = uniform(rnd, size(kd));
             double[] want = new double[q.length];
             for (int ti = 0; ti < t; ti++) {
@@ -201,7 +200,7 @@ public final class DoubleOracle {
     }
 
     private static Check crossEntropy(int n, int v) {
-        return new Check("cross_entropy", "F32", "logits" + dims(n, v), rnd -> {
+        return new Check("cross_entropy", "F32", "logits" + format(n, v), rnd -> {
             float[] logits = uniform(rnd, n * v, -4f, 4f);
             int[] targets = ids(rnd, n, v);
             double[] want = new double[n];
@@ -218,7 +217,7 @@ public final class DoubleOracle {
     }
 
     private static Check klDiv(int n, int v, float temperature, boolean reverse) {
-        return new Check("kl_div" + (reverse ? " reverse" : ""), "F32", "logits" + dims(n, v) + " T " + temperature, rnd -> {
+        return new Check("kl_div" + (reverse ? " reverse" : ""), "F32", "logits" + format(n, v) + " T " + temperature, rnd -> {
             float[] teacher = uniform(rnd, n * v, -4f, 4f), student = uniform(rnd, n * v, -4f, 4f);
             double[] want = new double[n];
             for (int i = 0; i < n; i++) {
@@ -238,7 +237,7 @@ public final class DoubleOracle {
 
     private static Check adamw(int r, int c, int step) {
         float lr = 1e-2f, b1 = 0.9f, b2 = 0.999f, eps = 1e-8f, wd = 0.1f;
-        return new Check("adamw", "F32", dims(r, c) + " step " + step, rnd -> {
+        return new Check("adamw", "F32", format(r, c) + " step " + step, rnd -> {
             int n = r * c;
             float[] p = uniform(rnd, n), g = uniform(rnd, n), m = uniform(rnd, n, -0.1f, 0.1f), v = uniform(rnd, n, 0f, 0.01f);
             double[] want = new double[3 * n];

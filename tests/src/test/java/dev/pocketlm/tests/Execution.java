@@ -22,7 +22,7 @@ public sealed interface Execution {
             return new Ran(out, run.guardViolations());
         } catch (UnsupportedOperationException e) {
             return new Unsupported(String.valueOf(e.getMessage()));
-        } catch (RuntimeException | AssertionError e) {
+        } catch (RuntimeException | LinkageError e) {
             return new Crashed(e.toString());
         }
     }

@@ -8,7 +8,6 @@ import dev.pocketlm.tests.GradientCheck.Param;
 import dev.pocketlm.tests.GradientCheck.Rule;
 
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
 
@@ -39,7 +38,7 @@ public final class GradientRules {
 
     private void rule(String name, Forward forward, Param... params) {
         StringBuilder shapes = new StringBuilder();
-        for (Param p : params) shapes.append(shapes.isEmpty() ? "" : " ").append(Arrays.toString(p.dims()));
+        for (Param p : params) shapes.append(shapes.isEmpty() ? "" : " ").append(HostData.format(p.dims()));
         rules.add(new Rule(name, shapes.toString(), List.of(params), forward));
     }
 

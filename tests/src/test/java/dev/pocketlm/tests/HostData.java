@@ -63,6 +63,9 @@ public final class HostData {
         return v;
     }
 
+    /** A shape as the report prints it, e.g. {@code [7, 13]}. */
+    public static String format(int... dims) { return Arrays.toString(dims); }
+
     public static int size(int... dims) {
         int n = 1;
         for (int d : dims) n *= d;

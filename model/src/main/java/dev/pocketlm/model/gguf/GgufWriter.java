@@ -26,7 +26,8 @@ import java.util.Set;
  */
 public final class GgufWriter {
     static final int VERSION = 3;
-    private static final long CHUNK = 1 << 30;
+    /** Tensor bytes go out through a direct buffer: any segment (mapped, native, or a heap array of any type) copies into it. */
+    private static final int STAGING = 4 << 20;
 
     /** One tensor to write: {@code data} holds exactly the bytes of {@code shape} in {@code type}'s layout. */
     public record TensorData(String name, GgmlType type, Shape shape, MemorySegment data) {
@@ -66,13 +67,18 @@ public final class GgufWriter {
         try {
             try (FileChannel out = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
                 writeFully(out, ByteBuffer.wrap(header));
+                ByteBuffer staging = ByteBuffer.allocateDirect(STAGING);
+                MemorySegment stagingSegment = MemorySegment.ofBuffer(staging);
                 long pos = header.length;
                 for (TensorData t : tensors) {
                     pos = pad(out, pos, alignment);
-                    for (long o = 0; o < t.data().byteSize(); o += CHUNK) {
-                        writeFully(out, t.data().asSlice(o, Math.min(CHUNK, t.data().byteSize() - o)).asByteBuffer());
+                    long size = t.data().byteSize();
+                    for (long o = 0; o < size; o += STAGING) {
+                        int n = (int) Math.min(STAGING, size - o);
+                        MemorySegment.copy(t.data(), o, stagingSegment, 0, n);
+                        writeFully(out, staging.clear().limit(n));
                     }
-                    pos += t.data().byteSize();
+                    pos += size;
                 }
                 out.force(true);
             }

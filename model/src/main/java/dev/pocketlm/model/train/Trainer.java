@@ -7,6 +7,8 @@ import dev.pocketlm.tensor.Scope;
 import dev.pocketlm.tensor.Tape;
 import dev.pocketlm.tensor.Tensor;
 
+import java.io.IOException;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.SplittableRandom;
 
@@ -38,9 +40,9 @@ public final class Trainer implements AutoCloseable {
 
     public int completedSteps() { return optimizer.step(); }
 
-    /** Replaces the batch sampler's state (on resume: the generator split off for the resumed step count). */
-    public void resume(int completedSteps) {
-        optimizer.resumeAt(completedSteps);
+    /** Continues a run: the optimizer state of checkpoint {@code model}, and the batch sampler as it was after that step. */
+    public void resume(Path model, int completedSteps) throws IOException {
+        Checkpoint.loadOptimizer(model, params, optimizer, completedSteps);
         rng = new SplittableRandom(settings.seed());
         for (int s = 0; s < completedSteps * settings.accumulation(); s++) rng.split();
     }

@@ -98,10 +98,10 @@ class GgufFileTest {
                 float[] exact = GgufTensors.toFloats(ref, f.data(ref));
                 MemorySegment blocks = q.data(t);
                 for (int i = 0; i < exact.length; i++) {
-                    // a quantized weight is within one step (the block scale d) of the original
+                    // a quantized weight is within one step (the block scale d, itself rounded to fp16) of the original
                     float d = Math.abs(Float.float16ToFloat(blocks.get(
                             ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), (long) (i / 32) * type.blockBytes())));
-                    assertTrue(Math.abs(approx[i] - exact[i]) <= d * 1.001f + 1e-7f,
+                    assertTrue(Math.abs(approx[i] - exact[i]) <= d * 1.01f + 1e-7f,
                             t.name() + "[" + i + "]: " + approx[i] + " vs " + exact[i] + ", step " + d);
                 }
             }

@@ -7,7 +7,6 @@ import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.util.Arrays;
 import java.util.Random;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -114,38 +113,45 @@ class KQuantsTest {
         }
     }
 
-    /** Q4_K: each group of 32 weights is d*sc*q - dmin*m with q in 0..15: at most 16 evenly spaced values. */
+    /**
+     * Every dequantized weight of llama.cpp's k-quant tensors sits on its group's grid, with the grid read from the raw
+     * block: Q4_K {@code (v + dmin*m) / (d*sc)} is an integer in 0..15, Q6_K {@code v / (d*sc)} one in -32..31.
+     */
     @Test
-    void q4KTensorsOfLlamaCppFileHaveTheBlockStructure() throws IOException {
+    void kQuantTensorsOfLlamaCppFileObeyTheBlockStructure() throws IOException {
         try (GgufFile f = GgufFile.open(SharedData.file("reference/ref-c-q4_k_m.gguf"))) {
             int checked = 0;
+            int[] scaleMin = new int[2];
             for (TensorInfo t : f.tensors()) {
                 if (t.type() != GgmlType.Q4_K && t.type() != GgmlType.Q6_K) continue;
-                float[] v = GgufTensors.toFloats(t, f.data(t));
-                int group = t.type() == GgmlType.Q4_K ? 32 : 16;
-                int levels = t.type() == GgmlType.Q4_K ? 16 : 64;
-                for (int g = 0; g < v.length; g += group) {
-                    float[] x = Arrays.copyOfRange(v, g, g + group);
-                    for (float y : x) assertTrue(Float.isFinite(y), t.name() + " holds " + y);
-                    assertEvenlySpaced(x, levels, t.name() + " group " + g / group);
+                MemorySegment data = f.data(t);
+                float[] v = GgufTensors.toFloats(t, data);
+                for (int e = 0; e < v.length; e++) {
+                    assertTrue(Float.isFinite(v[e]), t.name() + "[" + e + "] = " + v[e]);
+                    long o = (long) (e / 256) * t.type().blockBytes();
+                    double k;
+                    int lo, hi;
+                    if (t.type() == GgmlType.Q4_K) {
+                        KQuants.scaleMin(data, o + 4, e % 256 / 32, scaleMin);
+                        double d = Float.float16ToFloat(data.get(F16, o)) * scaleMin[0];
+                        double m = Float.float16ToFloat(data.get(F16, o + 2)) * scaleMin[1];
+                        if (d == 0) continue;
+                        k = (v[e] + m) / d;
+                        lo = 0;
+                        hi = 15;
+                    } else {
+                        double d = Float.float16ToFloat(data.get(F16, o + 208)) * data.get(ValueLayout.JAVA_BYTE, o + 192 + e % 256 / 16);
+                        if (d == 0) continue;
+                        k = v[e] / d;
+                        lo = -32;
+                        hi = 31;
+                    }
+                    assertEquals(Math.rint(k), k, 1e-3, t.name() + "[" + e + "] is off its block's grid");
+                    assertTrue(Math.rint(k) >= lo && Math.rint(k) <= hi, t.name() + "[" + e + "]: level " + k);
                 }
                 checked++;
             }
-            assertEquals(14, checked, "2 layers x 7 matrices, plus the embedding (one of them is the 1-D norm? no: norms are F32)");
-        }
-    }
-
-    private static void assertEvenlySpaced(float[] x, int levels, String what) {
-        float[] s = x.clone();
-        Arrays.sort(s);
-        float step = Float.MAX_VALUE;
-        for (int i = 1; i < s.length; i++) if (s[i] > s[i - 1]) step = Math.min(step, s[i] - s[i - 1]);
-        if (step == Float.MAX_VALUE) return;
-        double span = (s[s.length - 1] - s[0]) / step;
-        assertTrue(span < levels - 1 + 1e-3, what + ": values span " + span + " steps, more than " + (levels - 1));
-        for (float y : s) {
-            double k = (y - s[0]) / step;
-            assertEquals(Math.rint(k), k, 2e-3, what + ": " + y + " is not on the grid " + s[0] + " + k*" + step);
+            assertEquals(15, checked, "the embedding and 2 layers x 7 matrices are k-quants");
         }
     }
 

@@ -11,7 +11,7 @@ import java.util.Properties;
 @Command(name = "pocket", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Small language models on any accelerator.",
         subcommands = {BackendsCommand.class, GenerateCommand.class, TokenizeCommand.class, InfoCommand.class,
-                InitCommand.class, QuantizeCommand.class, TrainCommand.class, DistillCommand.class, EvalCommand.class})
+                InitCommand.class, QuantizeCommand.class, TrainCommand.class, DistillCommand.class, EvalCommand.class, BenchCommand.class})
 public final class Main implements Runnable {
 
     public static void main(String[] args) {

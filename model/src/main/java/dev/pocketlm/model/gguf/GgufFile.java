@@ -26,6 +26,7 @@ public final class GgufFile implements AutoCloseable {
     static final int DEFAULT_ALIGNMENT = 32;
     static final String ALIGNMENT_KEY = "general.alignment";
     static final int MAX_DIMS = 4;
+    private static final int MAX_ARRAY = Integer.MAX_VALUE - 8;
 
     private final Path path;
     private final Arena arena;
@@ -158,7 +159,8 @@ public final class GgufFile implements AutoCloseable {
         GgufType elementType = readType(in);
         long count = in.i64();
         in.requireCount(count, elementType.minBytes(), elementType + " array elements");
-        int n = Math.toIntExact(count);
+        if (count > MAX_ARRAY) throw in.fail(in.context + " declares " + count + " array elements, more than a Java array holds");
+        int n = (int) count;
         Object elements = switch (elementType) {
             case UINT8, INT8 -> in.bytes(n);
             case UINT16, INT16 -> in.shorts(n);
@@ -217,12 +219,28 @@ public final class GgufFile implements AutoCloseable {
             throw in.fail("tensor '" + name + "' of type " + type + " has rows of " + shape.cols()
                     + " elements, expected a multiple of the block size " + type.blockSize());
         }
+        if (!fitsInLong(dims, type)) {
+            throw in.fail("tensor '" + name + "' has shape " + shape + ", whose size in elements or bytes overflows 64 bits");
+        }
         long offset = in.i64();
         if (offset < 0 || offset % alignment != 0) {
             throw in.fail("tensor '" + name + "' has data offset " + Long.toUnsignedString(offset)
                     + ", expected a multiple of the alignment " + alignment);
         }
         return new TensorInfo(name, type, shape, offset);
+    }
+
+    /** Whether the element count and byte size of a row-major shape both fit in a long. */
+    private static boolean fitsInLong(int[] dims, GgmlType type) {
+        try {
+            long rows = 1;
+            for (int i = 0; i < dims.length - 1; i++) rows = Math.multiplyExact(rows, dims[i]);
+            Math.multiplyExact(rows, dims[dims.length - 1]);
+            Math.multiplyExact(rows, type.rowBytes(dims[dims.length - 1]));
+            return true;
+        } catch (ArithmeticException e) {
+            return false;
+        }
     }
 
     static long alignUp(long x, int alignment) {

@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.UUID;
 
 /**
  * Writes GGUF version 3 files: header, metadata, tensor infos, then each tensor's bytes at the next multiple of
@@ -63,9 +64,10 @@ public final class GgufWriter {
         byte[] header = header(metadata, tensors, alignment);
 
         Path dir = target.toAbsolutePath().getParent();
-        Path tmp = Files.createTempFile(dir, "." + target.getFileName() + ".", ".tmp");
+        // a fresh name in the target's directory, so the final move is atomic and the umask sets the permissions
+        Path tmp = dir.resolve("." + target.getFileName() + "." + UUID.randomUUID() + ".tmp");
         try {
-            try (FileChannel out = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+            try (FileChannel out = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
                 writeFully(out, ByteBuffer.wrap(header));
                 ByteBuffer staging = ByteBuffer.allocateDirect(STAGING);
                 MemorySegment stagingSegment = MemorySegment.ofBuffer(staging);

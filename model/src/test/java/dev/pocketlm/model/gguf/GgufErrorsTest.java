@@ -22,6 +22,7 @@ class GgufErrorsTest {
     @TempDir Path dir;
 
     /** magic, version, tensor count, kv count (24 bytes), then tensor 'w': name (8 + 1), n_dims (4), ne (8), type at 45. */
+    private static final int NE0_OFFSET = 37;
     private static final int TYPE_OFFSET = 45;
 
     private byte[] oneTensorFile() throws IOException {
@@ -95,6 +96,9 @@ class GgufErrorsTest {
         assertContains(failure(file("removed.gguf", b)), "tensor 'w' has type Q4_0_4_4 (id 31), which ggml has removed");
         putInt(b, TYPE_OFFSET, GgmlType.Q8_0.id());
         assertContains(failure(file("rows.gguf", b)), "tensor 'w' of type Q8_0 has rows of 4 elements, expected a multiple of the block size 32");
+        byte[] wide = oneTensorFile();
+        ByteBuffer.wrap(wide).order(ByteOrder.LITTLE_ENDIAN).putLong(NE0_OFFSET, 1L << 31);
+        assertContains(failure(file("ne.gguf", wide)), "tensor 'w' has ne[0] = 2147483648, expected 0..2147483647");
         byte[] c = oneTensorFile();
         ByteBuffer.wrap(c).order(ByteOrder.LITTLE_ENDIAN).putLong(16, 1L << 40);
         assertContains(failure(file("count.gguf", c)), "the header declares 1099511627776 metadata entries but only");

@@ -15,6 +15,7 @@ import java.util.Properties;
 public final class Main implements Runnable {
 
     public static void main(String[] args) {
+        System.setProperty("java.util.logging.SimpleFormatter.format", "%4$s: %5$s%n");
         System.exit(commandLine().execute(args));
     }
 

@@ -5,10 +5,8 @@ import dev.pocketlm.model.gguf.GgufMetadata;
 
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.PriorityQueue;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.IntStream;
@@ -27,11 +25,6 @@ public final class Gpt2Tokenizer implements Tokenizer {
     private static final Pattern GPT2_SPLIT = Pattern.compile(
             "'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)|\\s+",
             Pattern.UNICODE_CHARACTER_CLASS);
-
-    private record Bigram(int left, int right, int rank, int size) {}
-
-    private static final Comparator<Bigram> LOWEST_RANK_FIRST =
-            Comparator.comparingInt(Bigram::rank).thenComparingInt(Bigram::left);
 
     private final Vocabulary vocab;
     /** Merge text "left right" to its rank (its index in tokenizer.ggml.merges; the first of duplicates). */
@@ -67,31 +60,13 @@ public final class Gpt2Tokenizer implements Tokenizer {
         return out.build().toArray();
     }
 
-    /** Symbols start as single characters of the mapped word (one per byte), linked as a list. */
+    /** Merges by merge rank, lowest first; a final symbol that is not a token falls back to its single characters. */
     private void tokenize(String word, IntStream.Builder out) {
-        int n = word.length();
-        int[] len = new int[n];
-        int[] prev = new int[n];
-        int[] next = new int[n];
-        for (int i = 0; i < n; i++) {
-            len[i] = 1;
-            prev[i] = i - 1;
-            next[i] = i + 1 < n ? i + 1 : -1;
-        }
-        PriorityQueue<Bigram> queue = new PriorityQueue<>(LOWEST_RANK_FIRST);
-        for (int i = 1; i < n; i++) offer(queue, word, len, i - 1, i);
-        while (!queue.isEmpty()) {
-            Bigram b = queue.poll();
-            if (len[b.left()] == 0 || len[b.right()] == 0 || len[b.left()] + len[b.right()] != b.size()) continue;
-            len[b.left()] += len[b.right()];
-            len[b.right()] = 0;
-            next[b.left()] = next[b.right()];
-            if (next[b.right()] >= 0) prev[next[b.right()]] = b.left();
-            offer(queue, word, len, prev[b.left()], b.left());
-            offer(queue, word, len, b.left(), next[b.left()]);
-        }
-        for (int i = 0; i >= 0 && n > 0; i = next[i]) {
-            String symbol = word.substring(i, i + len[i]);
+        SymbolMerger.PairPriority byRank = (l, r) -> {
+            Integer rank = ranks.get(l + " " + r);
+            return rank == null ? Double.NaN : rank;
+        };
+        for (String symbol : SymbolMerger.merge(word, byRank)) {
             int id = vocab.id(symbol);
             if (id != NO_TOKEN) {
                 out.add(id);
@@ -102,13 +77,6 @@ public final class Gpt2Tokenizer implements Tokenizer {
                 if (single != NO_TOKEN) out.add(single);
             }
         }
-    }
-
-    /** Symbol i spans word[i, i + len[i]): a symbol's text starts at its own index. */
-    private void offer(PriorityQueue<Bigram> queue, String word, int[] len, int left, int right) {
-        if (left < 0 || right < 0) return;
-        Integer rank = ranks.get(word.substring(left, left + len[left]) + " " + word.substring(right, right + len[right]));
-        if (rank != null) queue.add(new Bigram(left, right, rank, len[left] + len[right]));
     }
 
     @Override public byte[] decode(int id) {

@@ -4,9 +4,7 @@ import dev.pocketlm.model.gguf.GgufException;
 import dev.pocketlm.model.gguf.GgufMetadata;
 
 import java.nio.charset.StandardCharsets;
-import java.util.Comparator;
 import java.util.HexFormat;
-import java.util.PriorityQueue;
 import java.util.stream.IntStream;
 
 /**
@@ -19,11 +17,6 @@ public final class SentencePieceTokenizer implements Tokenizer {
     static final String MODEL = "llama";
     static final String ADD_SPACE_PREFIX = "tokenizer.ggml.add_space_prefix";
     private static final char SPACE_MARK = '\u2581';
-
-    private record Bigram(int left, int right, float score, int size) {}
-
-    private static final Comparator<Bigram> BEST_FIRST =
-            Comparator.comparingDouble((Bigram b) -> -b.score()).thenComparingInt(Bigram::left);
 
     private final Vocabulary vocab;
     private final boolean addSpacePrefix;
@@ -82,40 +75,13 @@ public final class SentencePieceTokenizer implements Tokenizer {
         return out.build().toArray();
     }
 
-    /** Symbols are char ranges of {@code s} linked as a list; a merge grows the left symbol and unlinks the right. */
+    /** Merges by token score, highest first: a pair merges only when its text is a token. */
     private void tokenize(String s, IntStream.Builder out) {
-        int n = s.codePointCount(0, s.length());
-        int[] start = new int[n];
-        int[] len = new int[n];
-        int[] prev = new int[n];
-        int[] next = new int[n];
-        for (int i = 0, at = 0; i < n; i++) {
-            start[i] = at;
-            len[i] = Character.charCount(s.codePointAt(at));
-            at += len[i];
-            prev[i] = i - 1;
-            next[i] = i + 1 < n ? i + 1 : -1;
-        }
-        PriorityQueue<Bigram> queue = new PriorityQueue<>(BEST_FIRST);
-        for (int i = 1; i < n; i++) offer(queue, s, start, len, i - 1, i);
-        while (!queue.isEmpty()) {
-            Bigram b = queue.poll();
-            if (len[b.left()] == 0 || len[b.right()] == 0 || len[b.left()] + len[b.right()] != b.size()) continue;
-            len[b.left()] += len[b.right()];
-            len[b.right()] = 0;
-            next[b.left()] = next[b.right()];
-            if (next[b.right()] >= 0) prev[next[b.right()]] = b.left();
-            offer(queue, s, start, len, prev[b.left()], b.left());
-            offer(queue, s, start, len, b.left(), next[b.left()]);
-        }
-        for (int i = 0; i >= 0 && n > 0; i = next[i]) emit(s.substring(start[i], start[i] + len[i]), out);
-    }
-
-    private void offer(PriorityQueue<Bigram> queue, String s, int[] start, int[] len, int left, int right) {
-        if (left < 0 || right < 0) return;
-        int size = len[left] + len[right];
-        int id = vocab.id(s.substring(start[left], start[left] + size));
-        if (id != NO_TOKEN) queue.add(new Bigram(left, right, vocab.scores[id], size));
+        SymbolMerger.PairPriority byScore = (l, r) -> {
+            int id = vocab.id(l + r);
+            return id == NO_TOKEN ? Double.NaN : -vocab.scores[id];
+        };
+        for (String symbol : SymbolMerger.merge(s, byScore)) emit(symbol, out);
     }
 
     private void emit(String symbol, IntStream.Builder out) {

@@ -1,0 +1,102 @@
+package dev.pocketlm.cli;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The pocket command end to end, in process. */
+class CliTest {
+
+    static Path reference(String file) {
+        return Path.of(System.getProperty("pocket.root", ".")).resolve("../shared/data/reference").resolve(file).normalize();
+    }
+
+    /** Runs pocket with args; returns exit code, stdout and the error stream's text. */
+    record Run(int code, String out, String err) {}
+
+    static Run run(String... args) {
+        PrintStream oldOut = System.out;
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        StringWriter err = new StringWriter();
+        try {
+            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+            CommandLine cl = Main.commandLine();
+            cl.setErr(new PrintWriter(err, true));
+            int code = cl.execute(args);
+            return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString());
+        } finally {
+            System.setOut(oldOut);
+        }
+    }
+
+    @Test
+    void backendsListsTheCpuAndSaysWhatIsSelected() {
+        Run r = run("backends");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("cpu") && r.out().contains("available"), r.out());
+        assertTrue(r.out().contains("selected: "), r.out());
+        Run named = run("backends", "--backend", "nosuch");
+        assertEquals(1, named.code());
+        assertTrue(named.out().contains("unknown backend 'nosuch'") && named.out().contains("known: "), named.out());
+    }
+
+    @Test
+    void dumpedLogitsMatchLlamaCppOnRefA(@TempDir Path dir) throws Exception {
+        Path dump = dir.resolve("logits.f32");
+        Run r = run("generate", "--model", reference("ref-a-f32.gguf").toString(), "--prompt-ids", "1 9038 2501 263 931",
+                "-n", "24", "--temperature", "0", "--backend", "cpu:reference", "--dump-logits", dump.toString());
+        assertEquals(0, r.code(), r.err());
+        float[] ours = floats(Files.readAllBytes(dump)), ref = floats(Files.readAllBytes(reference("ref-a-f32.logits.f32")));
+        assertEquals(ref.length, ours.length, "one row per position fed: 5 prompt + 23 generated");
+        int vocab = 32000;
+        for (int row = 0; row < ref.length / vocab; row++) {
+            double num = 0, den = 0;
+            for (int i = row * vocab; i < (row + 1) * vocab; i++) {
+                num += (ours[i] - ref[i]) * (ours[i] - ref[i]);
+                den += ref[i] * ref[i];
+            }
+            assertTrue(Math.sqrt(num / den) <= 1e-3, "row " + row + ": relative L2 " + Math.sqrt(num / den));
+        }
+    }
+
+    @Test
+    void aTruncatedModelGivesOneClearLine(@TempDir Path dir) throws Exception {
+        Path bad = dir.resolve("bad.gguf");
+        byte[] all = Files.readAllBytes(reference("ref-a-f32.gguf"));
+        Files.write(bad, Arrays.copyOf(all, 4096));
+        Run r = run("generate", "--model", bad.toString(), "-n", "2");
+        assertEquals(1, r.code());
+        assertTrue(r.err().startsWith("pocket generate: ") && r.err().contains(bad.toString()), r.err());
+        assertFalse(r.err().contains("\tat "), "no stack trace: " + r.err());
+    }
+
+    @Test
+    void quantizeWritesAModelThatInfoDescribes(@TempDir Path dir) {
+        Path q = dir.resolve("q4.gguf");
+        assertEquals(0, run("quantize", reference("ref-a-f32.gguf").toString(), q.toString(), "--type", "q4_0").code());
+        Run info = run("info", q.toString());
+        assertEquals(0, info.code(), info.err());
+        assertTrue(info.out().contains("blk.0.attn_q.weight") && info.out().contains("Q4_0"), info.out());
+    }
+
+    private static float[] floats(byte[] b) {
+        float[] f = new float[b.length / 4];
+        ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(f);
+        return f;
+    }
+}

@@ -20,7 +20,7 @@ public final class CpuProvider implements BackendProvider {
     @Override public Backend open(String device) {
         return switch (device) {
             case REFERENCE -> new CpuBackend("cpu:" + REFERENCE, device(), new ReferenceKernels());
-            case "", "0" -> new CpuBackend("cpu", device(), new ReferenceKernels());
+            case "", "0" -> new CpuBackend("cpu", device(), new VectorKernels());
             default -> throw new IllegalArgumentException("cpu: unknown device '" + device + "'; use 'cpu' or 'cpu:" + REFERENCE + "'");
         };
     }

@@ -35,8 +35,6 @@ public final class DeviceRun {
 
     public DeviceRun(Backend backend) { this.backend = backend; }
 
-    public Backend backend() { return backend; }
-
     public Kernels kernels() { return backend.kernels(); }
 
     /** An F32 input. */

@@ -1,0 +1,464 @@
+package dev.pocketlm.cpu;
+
+import dev.pocketlm.tensor.DType;
+import dev.pocketlm.tensor.Kernels;
+import dev.pocketlm.tensor.ReduceOp;
+import dev.pocketlm.tensor.RopeMode;
+import dev.pocketlm.tensor.Tensor;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import java.util.Arrays;
+
+/**
+ * The CPU fast path: Vector API kernels (species chosen at run time, so AVX2 and AVX-512 both work) run on a
+ * persistent {@link CpuThreads} pool. Accelerates matmul (F32 GEMM, fused dequantize-dot for F16, BF16, Q8_0 and
+ * Q4_0 weights), attention, rms_norm, softmax, rope, silu, swiglu, add, mul and scale; every other op, and every
+ * dtype a fast kernel does not take, goes to {@link ReferenceKernels}.
+ */
+public final class VectorKernels implements Kernels {
+    private static final VectorSpecies<Float> F = WeightRows.F;
+    private static final int L = WeightRows.L;
+    private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
+    private static final ValueLayout.OfFloat FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED;
+    private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT_UNALIGNED;
+    /** Up to this many activation rows, a weight matmul streams each weight row once and dots it with every row. */
+    private static final int MATVEC_MAX_ROWS = 4;
+    /** Weight rows per matvec chunk handed to a thread. */
+    private static final int MATVEC_GRAIN = 64;
+    /** Elements per chunk of a parallel elementwise or row-wise op (smaller ops run on the calling thread). */
+    private static final int ELEMENT_GRAIN = 1 << 16;
+    /** Never started: asks whether a segment may be touched by threads other than its owner. */
+    private static final Thread OTHER_THREAD = Thread.ofVirtual().unstarted(() -> {});
+
+    private final Kernels reference = new ReferenceKernels();
+    private final CpuThreads threads;
+
+    public VectorKernels(CpuThreads threads) { this.threads = threads; }
+
+    /** On the shared pool. */
+    public VectorKernels() { this(CpuThreads.shared()); }
+
+    // ---- matmul and attention ----
+
+    @Override public void matmul(Tensor a, Tensor b, Tensor out, boolean transA, boolean transB) {
+        DType bType = b.dtype();
+        boolean weightForm = transB && b.rank() == 2;
+        if (a.dtype() != DType.F32 || out.dtype() != DType.F32 || !WeightRows.supports(bType)
+                || (bType != DType.F32 && !weightForm)) {
+            reference.matmul(a, b, out, transA, transB);
+            return;
+        }
+        int k = transA ? a.dim(-2) : a.dim(-1);
+        int n = transB ? b.dim(-2) : b.dim(-1);
+        boolean parallel = shareable(a, b, out);
+        if (b.rank() == 2 && !transA) {
+            // a rank-2 b is shared by every row of a: one [rows, K] matrix
+            int rows = Math.toIntExact(a.shape().rows());
+            if (transB && rows <= MATVEC_MAX_ROWS) {
+                matvec(segment(a), rows, segment(b), bType, n, k, segment(out), parallel);
+            } else {
+                Gemm.multiply(new Gemm.Problem(segment(a), segment(b), bType, segment(out), 1, 1, rows, k, n, false, transB),
+                        threads, parallel);
+            }
+            return;
+        }
+        int m = transA ? a.dim(-1) : a.dim(-2);
+        long batchesA = a.size() / ((long) m * k), batchesB = b.size() / ((long) k * n);
+        Gemm.multiply(new Gemm.Problem(segment(a), segment(b), bType, segment(out), Math.toIntExact(batchesA),
+                Math.toIntExact(batchesA / batchesB), m, k, n, transA, transB), threads, parallel);
+    }
+
+    /** out[r, j] = x[r] . w[j] for few rows x [rows, K] and weight rows w [N, K]: w streams once, split over j. */
+    private void matvec(MemorySegment a, int rows, MemorySegment w, DType wType, int n, int k, MemorySegment out,
+                        boolean parallel) {
+        float[] x = Scratch.floats(Scratch.Slot.ACTIVATIONS, rows * k);
+        MemorySegment.copy(a, FLOAT, 0, x, 0, rows * k);
+        int blocks = k / DType.Q4_0.blockSize();
+        float[] sums = Scratch.floats(Scratch.Slot.BLOCK_SUMS, rows * blocks);
+        if (wType == DType.Q4_0) {
+            for (int r = 0; r < rows; r++) WeightRows.blockSums(x, r * k, k, sums, r * blocks);
+        }
+        long rowBytes = wType.bytes(k);
+        threads.forEach(n, MATVEC_GRAIN, parallel, (start, end) -> {
+            for (int j = start; j < end; j++) {
+                for (int r = 0; r < rows; r++) {
+                    out.set(FLOAT, 4L * ((long) r * n + j), WeightRows.dot(wType, w, j * rowBytes, x, r * k, sums, r * blocks, k));
+                }
+            }
+        });
+    }
+
+    @Override public void attention(Tensor q, Tensor k, Tensor v, float scale, int pos0, Tensor out) {
+        boolean kvSupported = (k.dtype() == DType.F32 || k.dtype() == DType.F16) && (v.dtype() == DType.F32 || v.dtype() == DType.F16);
+        if (q.dtype() != DType.F32 || out.dtype() != DType.F32 || !kvSupported) {
+            reference.attention(q, k, v, scale, pos0, out);
+            return;
+        }
+        int heads = q.dim(1), headDim = q.dim(2), kvHeads = k.dim(1), headsPerKv = heads / kvHeads;
+        MemorySegment qs = segment(q), ks = segment(k), vs = segment(v), os = segment(out);
+        DType kType = k.dtype(), vType = v.dtype();
+        long kvRowBytes = kType.bytes(headDim), vRowBytes = vType.bytes(headDim);
+        threads.forEach(q.dim(0) * heads, 1, shareable(q, k, v, out), (start, end) -> {
+            float[] query = Scratch.floats(Scratch.Slot.ROW, headDim);
+            float[] acc = Scratch.floats(Scratch.Slot.ACCUMULATOR, headDim);
+            for (int row = start; row < end; row++) {
+                int t = row / heads, kvHead = row % heads / headsPerKv, visible = pos0 + t + 1;
+                MemorySegment.copy(qs, FLOAT, 4L * row * headDim, query, 0, headDim);
+                float[] scores = Scratch.floats(Scratch.Slot.SCORES, visible);
+                for (int s = 0; s < visible; s++) {
+                    long at = ((long) s * kvHeads + kvHead) * kvRowBytes;
+                    scores[s] = scale * WeightRows.dot(kType, ks, at, query, 0, null, 0, headDim);
+                }
+                float sum = expShifted(scores, visible, max(scores, visible));
+                Arrays.fill(acc, 0, headDim, 0f);
+                for (int s = 0; s < visible; s++) {
+                    axpy(scores[s], vType, vs, ((long) s * kvHeads + kvHead) * vRowBytes, acc, headDim);
+                }
+                float inv = 1f / sum;
+                for (int d = 0; d < headDim; d++) os.set(FLOAT, 4L * ((long) row * headDim + d), acc[d] * inv);
+            }
+        });
+    }
+
+    /** acc[0..n) += p * row, row being n F32 or F16 values at byte {@code at} of s. */
+    private static void axpy(float p, DType rowType, MemorySegment s, long at, float[] acc, int n) {
+        FloatVector pv = FloatVector.broadcast(F, p);
+        int d = 0;
+        for (; d <= n - L; d += L) {
+            FloatVector row = rowType == DType.F32 ? FloatVector.fromMemorySegment(F, s, at + 4L * d, LE)
+                    : WeightRows.load16(rowType, s, at + 2L * d);
+            row.fma(pv, FloatVector.fromArray(F, acc, d)).intoArray(acc, d);
+        }
+        for (; d < n; d++) {
+            float value = rowType == DType.F32 ? s.get(FLOAT, at + 4L * d) : Float.float16ToFloat(s.get(ValueLayout.JAVA_SHORT_UNALIGNED, at + 2L * d));
+            acc[d] += p * value;
+        }
+    }
+
+    // ---- elementwise ----
+
+    @Override public void add(Tensor a, Tensor b, Tensor out) {
+        if (!allF32(a, b, out)) reference.add(a, b, out);
+        else zip(a, b, out, false);
+    }
+
+    @Override public void mul(Tensor a, Tensor b, Tensor out) {
+        if (!allF32(a, b, out)) reference.mul(a, b, out);
+        else zip(a, b, out, true);
+    }
+
+    /** out[i] = a[i] (+ or *) b[i % b.size]. */
+    private void zip(Tensor a, Tensor b, Tensor out, boolean multiply) {
+        MemorySegment as = segment(a), bs = segment(b), os = segment(out);
+        long bSize = b.size();
+        forElements(out.size(), shareable(a, b, out), (start, end) -> {
+            if (bSize == 1) {
+                float s = bs.get(FLOAT, 0);
+                lanes(as, os, start, (int) (end - start), multiply ? s : 1f, multiply ? 0f : s);
+                return;
+            }
+            for (long i = start; i < end; ) {
+                long j = i % bSize;
+                int n = (int) Math.min(end - i, bSize - j);
+                zipRun(as, bs, os, i, j, n, multiply);
+                i += n;
+            }
+        });
+    }
+
+    /** out[i + e] = a[i + e] (+ or *) b[j + e] for e < n. */
+    private static void zipRun(MemorySegment as, MemorySegment bs, MemorySegment os, long i, long j, int n, boolean multiply) {
+        int e = 0;
+        for (; e <= n - L; e += L) {
+            FloatVector x = FloatVector.fromMemorySegment(F, as, 4 * (i + e), LE), y = FloatVector.fromMemorySegment(F, bs, 4 * (j + e), LE);
+            (multiply ? x.mul(y) : x.add(y)).intoMemorySegment(os, 4 * (i + e), LE);
+        }
+        for (; e < n; e++) {
+            float x = as.get(FLOAT, 4 * (i + e)), y = bs.get(FLOAT, 4 * (j + e));
+            os.set(FLOAT, 4 * (i + e), multiply ? x * y : x + y);
+        }
+    }
+
+    /** out[i + e] = a[i + e] * m + c for e < n. */
+    private static void lanes(MemorySegment as, MemorySegment os, long i, int n, float m, float c) {
+        int e = 0;
+        for (; e <= n - L; e += L) {
+            FloatVector.fromMemorySegment(F, as, 4 * (i + e), LE).fma(m, c).intoMemorySegment(os, 4 * (i + e), LE);
+        }
+        for (; e < n; e++) os.set(FLOAT, 4 * (i + e), Math.fma(as.get(FLOAT, 4 * (i + e)), m, c));
+    }
+
+    @Override public void scale(Tensor a, float s, Tensor out) {
+        if (!allF32(a, out)) {
+            reference.scale(a, s, out);
+            return;
+        }
+        MemorySegment as = segment(a), os = segment(out);
+        forElements(out.size(), shareable(a, out), (start, end) -> lanes(as, os, start, (int) (end - start), s, 0f));
+    }
+
+    @Override public void silu(Tensor x, Tensor out) {
+        if (!allF32(x, out)) {
+            reference.silu(x, out);
+            return;
+        }
+        MemorySegment xs = segment(x), os = segment(out);
+        forElements(out.size(), shareable(x, out), (start, end) -> {
+            long i = start;
+            for (; i <= end - L; i += L) {
+                FloatVector v = FloatVector.fromMemorySegment(F, xs, 4 * i, LE);
+                silu(v).intoMemorySegment(os, 4 * i, LE);
+            }
+            for (; i < end; i++) {
+                float v = xs.get(FLOAT, 4 * i);
+                os.set(FLOAT, 4 * i, v / (1f + (float) Math.exp(-v)));
+            }
+        });
+    }
+
+    @Override public void swiglu(Tensor gate, Tensor up, Tensor out) {
+        if (!allF32(gate, up, out)) {
+            reference.swiglu(gate, up, out);
+            return;
+        }
+        MemorySegment gs = segment(gate), us = segment(up), os = segment(out);
+        forElements(out.size(), shareable(gate, up, out), (start, end) -> {
+            long i = start;
+            for (; i <= end - L; i += L) {
+                FloatVector g = FloatVector.fromMemorySegment(F, gs, 4 * i, LE);
+                silu(g).mul(FloatVector.fromMemorySegment(F, us, 4 * i, LE)).intoMemorySegment(os, 4 * i, LE);
+            }
+            for (; i < end; i++) {
+                float g = gs.get(FLOAT, 4 * i);
+                os.set(FLOAT, 4 * i, g / (1f + (float) Math.exp(-g)) * us.get(FLOAT, 4 * i));
+            }
+        });
+    }
+
+    /** x sigmoid(x) = x / (1 + e^-x). */
+    private static FloatVector silu(FloatVector x) {
+        return x.div(x.neg().lanewise(VectorOperators.EXP).add(1f));
+    }
+
+    // ---- row-wise ----
+
+    @Override public void rmsNorm(Tensor x, float eps, Tensor out) {
+        if (!allF32(x, out)) {
+            reference.rmsNorm(x, eps, out);
+            return;
+        }
+        int cols = x.shape().cols();
+        MemorySegment xs = segment(x), os = segment(out);
+        forRows(x.shape().rows(), cols, shareable(x, out), (start, end) -> {
+            for (long r = start; r < end; r++) {
+                long at = 4L * r * cols;
+                FloatVector sq = FloatVector.zero(F);
+                int c = 0;
+                for (; c <= cols - L; c += L) {
+                    FloatVector v = FloatVector.fromMemorySegment(F, xs, at + 4L * c, LE);
+                    sq = v.fma(v, sq);
+                }
+                float sum = sq.reduceLanes(VectorOperators.ADD);
+                for (; c < cols; c++) {
+                    float v = xs.get(FLOAT, at + 4L * c);
+                    sum += v * v;
+                }
+                float inv = (float) (1 / Math.sqrt((double) sum / cols + eps));
+                lanes(xs.asSlice(at), os.asSlice(at), 0, cols, inv, 0f);
+            }
+        });
+    }
+
+    @Override public void softmax(Tensor x, float scale, boolean causal, int offset, Tensor out) {
+        if (!allF32(x, out)) {
+            reference.softmax(x, scale, causal, offset, out);
+            return;
+        }
+        int cols = x.shape().cols();
+        int matrixRows = x.rank() >= 2 ? x.dim(-2) : 1;
+        MemorySegment xs = segment(x), os = segment(out);
+        forRows(x.shape().rows(), cols, shareable(x, out), (start, end) -> {
+            float[] row = Scratch.floats(Scratch.Slot.SCORES, cols);
+            for (long r = start; r < end; r++) {
+                // causal: column c is visible from matrix row r % R when c <= r % R + offset
+                int visible = causal ? (int) Math.clamp(r % matrixRows + offset + 1, 0, cols) : cols;
+                MemorySegment.copy(xs, FLOAT, 4L * r * cols, row, 0, cols);
+                Arrays.fill(row, visible, cols, 0f);
+                if (visible > 0) {
+                    for (int c = 0; c < visible; c++) row[c] *= scale;
+                    float inv = 1f / expShifted(row, visible, max(row, visible));
+                    for (int c = 0; c < visible; c++) row[c] *= inv;
+                }
+                MemorySegment.copy(row, 0, os, FLOAT, 4L * r * cols, cols);
+            }
+        });
+    }
+
+    /** The largest of v[0..n). */
+    private static float max(float[] v, int n) {
+        FloatVector m = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
+        int i = 0;
+        for (; i <= n - L; i += L) m = m.max(FloatVector.fromArray(F, v, i));
+        float result = m.reduceLanes(VectorOperators.MAX);
+        for (; i < n; i++) result = Math.max(result, v[i]);
+        return result;
+    }
+
+    /** v[i] = exp(v[i] - shift) for i < n; returns their sum. */
+    private static float expShifted(float[] v, int n, float shift) {
+        FloatVector sum = FloatVector.zero(F);
+        int i = 0;
+        for (; i <= n - L; i += L) {
+            FloatVector e = FloatVector.fromArray(F, v, i).sub(shift).lanewise(VectorOperators.EXP);
+            e.intoArray(v, i);
+            sum = sum.add(e);
+        }
+        float total = sum.reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) {
+            v[i] = (float) Math.exp(v[i] - shift);
+            total += v[i];
+        }
+        return total;
+    }
+
+    @Override public void rope(Tensor x, Tensor pos, int nRot, float freqBase, RopeMode mode, boolean inverse, Tensor out) {
+        if (!allF32(x, out) || pos.dtype() != DType.I32) {
+            reference.rope(x, pos, nRot, freqBase, mode, inverse, out);
+            return;
+        }
+        int heads = x.dim(1), headDim = x.dim(2), half = nRot / 2;
+        MemorySegment xs = segment(x), ps = segment(pos), os = segment(out);
+        if (x.storage() != out.storage() || x.byteOffset() != out.byteOffset()) {
+            MemorySegment.copy(xs, 0, os, 0, x.byteSize()); // then rotate out in place
+        }
+        threads.forEach(x.dim(0), Math.max(1, ELEMENT_GRAIN / (heads * headDim)), shareable(x, pos, out), (start, end) -> {
+            float[] cos = Scratch.floats(Scratch.Slot.ROW, half), sin = Scratch.floats(Scratch.Slot.ACCUMULATOR, half);
+            for (int r = start; r < end; r++) {
+                int p = ps.getAtIndex(INT, r);
+                for (int i = 0; i < half; i++) {
+                    // the angle in double, as the reference computes it
+                    double angle = (inverse ? -p : p) * Math.pow(freqBase, -2.0 * i / nRot);
+                    cos[i] = (float) Math.cos(angle);
+                    sin[i] = (float) Math.sin(angle);
+                }
+                for (int h = 0; h < heads; h++) {
+                    long at = 4L * ((long) r * heads + h) * headDim;
+                    if (mode == RopeMode.NEOX) rotateHalves(os, at, half, cos, sin);
+                    else rotatePairs(os, at, half, cos, sin);
+                }
+            }
+        });
+    }
+
+    /** NEOX: (v[i], v[i + half]) rotated by angle i, in place. */
+    private static void rotateHalves(MemorySegment s, long at, int half, float[] cos, float[] sin) {
+        long hi = at + 4L * half;
+        int i = 0;
+        for (; i <= half - L; i += L) {
+            FloatVector x0 = FloatVector.fromMemorySegment(F, s, at + 4L * i, LE), x1 = FloatVector.fromMemorySegment(F, s, hi + 4L * i, LE);
+            FloatVector c = FloatVector.fromArray(F, cos, i), sn = FloatVector.fromArray(F, sin, i);
+            x0.mul(c).sub(x1.mul(sn)).intoMemorySegment(s, at + 4L * i, LE);
+            x0.mul(sn).add(x1.mul(c)).intoMemorySegment(s, hi + 4L * i, LE);
+        }
+        for (; i < half; i++) rotate(s, at + 4L * i, hi + 4L * i, cos[i], sin[i]);
+    }
+
+    /** NORMAL: (v[2i], v[2i + 1]) rotated by angle i, in place. */
+    private static void rotatePairs(MemorySegment s, long at, int half, float[] cos, float[] sin) {
+        for (int i = 0; i < half; i++) rotate(s, at + 8L * i, at + 8L * i + 4, cos[i], sin[i]);
+    }
+
+    private static void rotate(MemorySegment s, long i0, long i1, float cos, float sin) {
+        float x0 = s.get(FLOAT, i0), x1 = s.get(FLOAT, i1);
+        s.set(FLOAT, i0, x0 * cos - x1 * sin);
+        s.set(FLOAT, i1, x0 * sin + x1 * cos);
+    }
+
+    // ---- delegated to the reference ----
+
+    @Override public void getRows(Tensor table, Tensor ids, Tensor out) { reference.getRows(table, ids, out); }
+
+    @Override public void setRows(Tensor src, Tensor ids, Tensor dst) { reference.setRows(src, ids, dst); }
+
+    @Override public void addRows(Tensor src, Tensor ids, Tensor dst) { reference.addRows(src, ids, dst); }
+
+    @Override public void copy(Tensor src, Tensor dst) { reference.copy(src, dst); }
+
+    @Override public void reduce(Tensor x, ReduceOp op, Tensor out) { reference.reduce(x, op, out); }
+
+    @Override public void sumRows(Tensor x, Tensor out) { reference.sumRows(x, out); }
+
+    @Override public void expandRows(Tensor src, float s, Tensor out) { reference.expandRows(src, s, out); }
+
+    @Override public void crossEntropy(Tensor logits, Tensor targets, Tensor out) { reference.crossEntropy(logits, targets, out); }
+
+    @Override public void klDiv(Tensor teacher, Tensor student, float temperature, boolean reverse, Tensor out) {
+        reference.klDiv(teacher, student, temperature, reverse, out);
+    }
+
+    @Override public void siluBackward(Tensor x, Tensor dy, Tensor dx) { reference.siluBackward(x, dy, dx); }
+
+    @Override public void swigluBackward(Tensor gate, Tensor up, Tensor dy, Tensor dGate, Tensor dUp) {
+        reference.swigluBackward(gate, up, dy, dGate, dUp);
+    }
+
+    @Override public void rmsNormBackward(Tensor x, Tensor dy, float eps, Tensor dx) { reference.rmsNormBackward(x, dy, eps, dx); }
+
+    @Override public void softmaxBackward(Tensor y, Tensor dy, float scale, Tensor dx) { reference.softmaxBackward(y, dy, scale, dx); }
+
+    @Override public void crossEntropyBackward(Tensor logits, Tensor targets, Tensor dLoss, Tensor dLogits) {
+        reference.crossEntropyBackward(logits, targets, dLoss, dLogits);
+    }
+
+    @Override public void klDivBackward(Tensor teacher, Tensor student, float temperature, boolean reverse, Tensor dLoss,
+                                        Tensor dStudent) {
+        reference.klDivBackward(teacher, student, temperature, reverse, dLoss, dStudent);
+    }
+
+    @Override public void adamw(Tensor param, Tensor grad, Tensor m, Tensor v, float lr, float beta1, float beta2, float eps,
+                                float weightDecay, int step) {
+        reference.adamw(param, grad, m, v, lr, beta1, beta2, eps, weightDecay, step);
+    }
+
+    @Override public void fill(Tensor t, float value) { reference.fill(t, value); }
+
+    // ---- helpers ----
+
+    /** Runs [0, size) elements in chunks of {@link #ELEMENT_GRAIN}, in parallel when large enough. */
+    private void forElements(long size, boolean parallel, LongRange task) {
+        int chunks = Math.toIntExact((size + ELEMENT_GRAIN - 1) / ELEMENT_GRAIN);
+        threads.forEach(chunks, 1, parallel, (start, end) -> task.run((long) start * ELEMENT_GRAIN, Math.min(size, (long) end * ELEMENT_GRAIN)));
+    }
+
+    /** Runs rows [0, rows) of {@code cols} elements, about {@link #ELEMENT_GRAIN} elements per chunk. */
+    private void forRows(long rows, int cols, boolean parallel, LongRange task) {
+        threads.forEach(Math.toIntExact(rows), Math.max(1, ELEMENT_GRAIN / Math.max(1, cols)), parallel, task::run);
+    }
+
+    @FunctionalInterface
+    private interface LongRange {
+        void run(long start, long end);
+    }
+
+    private static MemorySegment segment(Tensor t) { return CpuBackend.segment(t); }
+
+    /** Whether every operand may be touched by pool threads (false for a file mapped in a confined arena). */
+    private static boolean shareable(Tensor... operands) {
+        for (Tensor t : operands) {
+            if (!segment(t).isAccessibleBy(OTHER_THREAD)) return false;
+        }
+        return true;
+    }
+
+    private static boolean allF32(Tensor... operands) {
+        for (Tensor t : operands) {
+            if (t.dtype() != DType.F32) return false;
+        }
+        return true;
+    }
+}

@@ -1,0 +1,253 @@
+package dev.pocketlm.cpu;
+
+import dev.pocketlm.tensor.Backend;
+import dev.pocketlm.tensor.DType;
+import dev.pocketlm.tensor.RopeMode;
+import dev.pocketlm.tensor.Tensor;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+import java.util.Random;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+/** Every op VectorKernels accelerates, against ReferenceKernels on random inputs, under the conformance bounds. */
+class VectorKernelsTest {
+    private static final double ELEMENTWISE = 1e-7, MATMUL = 5e-4;
+
+    private static Backend fast, reference;
+    private final Random random = new Random(20261129);
+
+    @BeforeAll static void open() {
+        CpuProvider provider = new CpuProvider();
+        fast = provider.open("");
+        reference = provider.open(CpuProvider.REFERENCE);
+    }
+
+    @AfterAll static void close() {
+        fast.close();
+        reference.close();
+    }
+
+    @Test void cpuIsTheFastPathAndReferenceTheOracle() {
+        assertTrue(fast.kernels() instanceof VectorKernels, "cpu opens " + fast.kernels().getClass());
+        assertTrue(reference.kernels() instanceof ReferenceKernels, "cpu:reference opens " + reference.kernels().getClass());
+    }
+
+    // ---- matmul ----
+
+    @ParameterizedTest(name = "F32 {0}x{1}x{2} transA={3} transB={4}")
+    @CsvSource({
+            "1, 1, 1, false, false", "7, 37, 29, false, false", "7, 37, 29, true, false", "7, 37, 29, false, true",
+            "7, 37, 29, true, true", "67, 300, 270, false, false", "67, 300, 270, true, true", "13, 513, 33, false, true",
+            "100, 64, 97, true, false"})
+    void matmulF32AllTransForms(int m, int k, int n, boolean transA, boolean transB) {
+        Operand a = operand(DType.F32, transA ? new int[]{k, m} : new int[]{m, k});
+        Operand b = operand(DType.F32, transB ? new int[]{n, k} : new int[]{k, n});
+        compareMatmul(a, b, transA, transB, m, n, new int[0]);
+    }
+
+    @ParameterizedTest(name = "F32 batched: a {0} matrices, b {1}, transA={2} transB={3}")
+    @CsvSource({"6, 3, false, false", "6, 3, true, true", "4, 1, false, true", "4, 4, true, false"})
+    void matmulF32BatchedBroadcast(int batchesA, int batchesB, boolean transA, boolean transB) {
+        int m = 9, k = 41, n = 19;
+        Operand a = operand(DType.F32, transA ? new int[]{batchesA, k, m} : new int[]{batchesA, m, k});
+        Operand b = operand(DType.F32, transB ? new int[]{batchesB, n, k} : new int[]{batchesB, k, n});
+        compareMatmul(a, b, transA, transB, m, n, new int[]{batchesA});
+    }
+
+    @ParameterizedTest(name = "F32 rank-2 b shared by a [2, {0}, 45], transA={1}")
+    @CsvSource({"5, false", "5, true", "2, false"})
+    void matmulRank2WeightSharedByEveryRow(int m, boolean transA) {
+        int k = 45, n = 23;
+        Operand a = operand(DType.F32, transA ? new int[]{2, k, m} : new int[]{2, m, k});
+        Operand b = operand(DType.F32, new int[]{n, k});
+        compareMatmul(a, b, transA, true, m, n, new int[]{2});
+    }
+
+    @ParameterizedTest(name = "{0} weight [{3}, {2}] x {1} rows")
+    @CsvSource({
+            "Q8_0, 1, 96, 33", "Q8_0, 3, 288, 70", "Q8_0, 9, 320, 45", "Q8_0, 64, 256, 300",
+            "Q4_0, 1, 96, 33", "Q4_0, 3, 288, 70", "Q4_0, 9, 320, 45", "Q4_0, 64, 256, 300",
+            "F16, 1, 37, 33", "F16, 4, 300, 70", "F16, 9, 37, 45", "F16, 64, 270, 300",
+            "BF16, 1, 37, 33", "BF16, 4, 300, 70", "BF16, 9, 37, 45", "BF16, 64, 270, 300",
+            "F32, 1, 37, 33", "F32, 2, 1000, 70"})
+    void matmulWeightRows(DType type, int rows, int k, int n) {
+        Operand a = operand(DType.F32, new int[]{rows, k});
+        Operand w = operand(type, new int[]{n, k});
+        compareMatmul(a, w, false, true, rows, n, new int[0]);
+    }
+
+    @Test void matmulQuantizedWeightUnderBatchedActivations() {
+        Operand a = operand(DType.F32, new int[]{3, 5, 64});
+        Operand w = operand(DType.Q4_0, new int[]{40, 64});
+        compareMatmul(a, w, false, true, 5, 40, new int[]{3});
+    }
+
+    private void compareMatmul(Operand a, Operand b, boolean transA, boolean transB, int m, int n, int[] batch) {
+        int[] outDims = new int[batch.length + 2];
+        System.arraycopy(batch, 0, outDims, 0, batch.length);
+        outDims[batch.length] = m;
+        outDims[batch.length + 1] = n;
+        compare(MATMUL, outDims, (be, out) -> be.kernels().matmul(a.on(be), b.on(be), out, transA, transB));
+    }
+
+    // ---- attention ----
+
+    @ParameterizedTest(name = "attention {0} KV, T={1}, Hq={2}, Hkv={3}, D={4}, pos0={5}")
+    @CsvSource({"F32, 3, 4, 2, 20, 5", "F16, 3, 4, 2, 20, 5", "F32, 1, 8, 2, 64, 40", "F16, 1, 8, 2, 64, 40",
+            "F32, 17, 4, 4, 16, 0", "F16, 5, 6, 1, 33, 2"})
+    void attention(DType kvType, int t, int heads, int kvHeads, int headDim, int pos0) {
+        int positions = pos0 + t + 3;
+        Operand q = operand(DType.F32, new int[]{t, heads, headDim});
+        Operand k = operand(kvType, new int[]{positions, kvHeads, headDim});
+        Operand v = operand(kvType, new int[]{positions, kvHeads, headDim});
+        float scale = (float) (1 / Math.sqrt(headDim));
+        compare(MATMUL, new int[]{t, heads, headDim}, (be, out) -> be.kernels().attention(q.on(be), k.on(be), v.on(be), scale, pos0, out));
+    }
+
+    // ---- elementwise and row-wise ----
+
+    @ParameterizedTest(name = "add/mul a [{0}, {1}] b [{2}]")
+    @CsvSource({"3, 37, 37", "300, 300, 300", "5, 7, 1", "1, 70001, 70001", "4, 33, 132"})
+    void addAndMulWithBroadcast(int rows, int cols, int bSize) {
+        Operand a = operand(DType.F32, new int[]{rows, cols});
+        Operand b = operand(DType.F32, bSize == rows * cols ? new int[]{rows, cols} : new int[]{bSize});
+        compare(ELEMENTWISE, new int[]{rows, cols}, (be, out) -> be.kernels().add(a.on(be), b.on(be), out));
+        compare(ELEMENTWISE, new int[]{rows, cols}, (be, out) -> be.kernels().mul(a.on(be), b.on(be), out));
+    }
+
+    @Test void addInPlace() {
+        Operand a = operand(DType.F32, new int[]{9, 31});
+        Operand b = operand(DType.F32, new int[]{31});
+        float[][] results = new float[2][];
+        Backend[] backends = {fast, reference};
+        for (int i = 0; i < 2; i++) {
+            Tensor x = a.on(backends[i]);
+            backends[i].kernels().add(x, b.on(backends[i]), x);
+            results[i] = x.toFloats();
+        }
+        assertBound(ELEMENTWISE, results[0], results[1]);
+    }
+
+    @ParameterizedTest(name = "unary ops on [{0}, {1}]")
+    @CsvSource({"3, 37", "257, 513", "1, 5"})
+    void unaryOps(int rows, int cols) {
+        int[] dims = {rows, cols};
+        Operand x = operand(DType.F32, dims), up = operand(DType.F32, dims);
+        Operand wide = new Operand(DType.F32, dims, scaled(x.values, 12f)); // exercises exp far from 0
+        compare(ELEMENTWISE, dims, (be, out) -> be.kernels().scale(x.on(be), -1.7f, out));
+        compare(ELEMENTWISE, dims, (be, out) -> be.kernels().silu(wide.on(be), out));
+        compare(ELEMENTWISE, dims, (be, out) -> be.kernels().swiglu(wide.on(be), up.on(be), out));
+        compare(ELEMENTWISE, dims, (be, out) -> be.kernels().rmsNorm(x.on(be), 1e-5f, out));
+    }
+
+    @ParameterizedTest(name = "softmax [{0}, {1}, {2}] scale={3} causal={4} offset={5}")
+    @CsvSource({"1, 3, 37, 1.0, false, 0", "2, 5, 70, 0.125, true, 2", "1, 4, 19, -3.0, true, 0",
+            "1, 6, 6, 8.0, true, -2", "3, 100, 300, 2.0, true, 200"})
+    void softmax(int batch, int rows, int cols, float scale, boolean causal, int offset) {
+        int[] dims = {batch, rows, cols};
+        Operand x = operand(DType.F32, dims);
+        compare(ELEMENTWISE, dims, (be, out) -> be.kernels().softmax(x.on(be), scale, causal, offset, out));
+    }
+
+    @ParameterizedTest(name = "rope {0} nRot={3} of [{1}, {2}, {4}] inverse={5}")
+    @CsvSource({"NORMAL, 3, 4, 64, 64, false", "NEOX, 3, 4, 64, 64, false", "NEOX, 5, 2, 32, 48, true",
+            "NORMAL, 2, 3, 16, 20, true", "NEOX, 7, 32, 64, 64, false"})
+    void rope(RopeMode mode, int rows, int heads, int nRot, int headDim, boolean inverse) {
+        int[] dims = {rows, heads, headDim};
+        Operand x = operand(DType.F32, dims);
+        int[] positions = new int[rows];
+        for (int r = 0; r < rows; r++) positions[r] = random.nextInt(4096);
+        compare(ELEMENTWISE, dims, (be, out) -> be.kernels().rope(x.on(be), be.fromInts(positions, rows), nRot, 10000f,
+                mode, inverse, out));
+    }
+
+    @Test void ropeInPlace() {
+        Operand x = operand(DType.F32, new int[]{2, 3, 32});
+        float[][] results = new float[2][];
+        Backend[] backends = {fast, reference};
+        for (int i = 0; i < 2; i++) {
+            Tensor t = x.on(backends[i]);
+            backends[i].kernels().rope(t, backends[i].fromInts(new int[]{7, 1000}, 2), 32, 10000f, RopeMode.NEOX, false, t);
+            results[i] = t.toFloats();
+        }
+        assertBound(ELEMENTWISE, results[0], results[1]);
+    }
+
+    @Test void threadPoolRunsEveryIndexOnceAndReportsFailures() {
+        CpuThreads pool = new CpuThreads(3);
+        int[] hits = new int[10_001];
+        pool.forEach(hits.length, 7, true, (start, end) -> {
+            for (int i = start; i < end; i++) hits[i]++;
+        });
+        for (int i = 0; i < hits.length; i++) assertEquals(1, hits[i], "index " + i);
+        try {
+            pool.forEach(100, 1, true, (start, end) -> {
+                if (start == 57) throw new IllegalStateException("chunk 57");
+            });
+            fail("the failure of a chunk must reach the caller");
+        } catch (IllegalStateException e) {
+            assertEquals("chunk 57", e.getMessage());
+        }
+    }
+
+    // ---- helpers ----
+
+    /** Random values in [-1, 1] of a given dtype and shape, encoded the same way on both backends. */
+    private record Operand(DType type, int[] dims, float[] values) {
+        Tensor on(Backend backend) { return backend.fromFloats(type, values, dims); }
+    }
+
+    private Operand operand(DType type, int[] dims) {
+        long size = 1;
+        for (int d : dims) size *= d;
+        float[] v = new float[Math.toIntExact(size)];
+        for (int i = 0; i < v.length; i++) v[i] = random.nextFloat() * 2 - 1;
+        return new Operand(type, dims, v);
+    }
+
+    private static float[] scaled(float[] v, float s) {
+        float[] r = new float[v.length];
+        for (int i = 0; i < v.length; i++) r[i] = v[i] * s;
+        return r;
+    }
+
+    /** An op writing into an F32 output prefilled with NaN, so an unwritten element fails the check. */
+    @FunctionalInterface
+    private interface Op {
+        void run(Backend backend, Tensor out);
+    }
+
+    private static void compare(double bound, int[] outDims, Op op) {
+        float[][] results = new float[2][];
+        Backend[] backends = {fast, reference};
+        for (int i = 0; i < 2; i++) {
+            Tensor out = backends[i].filled(DType.F32, Float.NaN, outDims);
+            op.run(backends[i], out);
+            results[i] = out.toFloats();
+        }
+        assertBound(bound, results[0], results[1]);
+    }
+
+    /** NaN/Inf first, then normalized MSE sum((a-b)^2) / sum(b^2) of the fast result a against the reference b. */
+    private static void assertBound(double bound, float[] actual, float[] expected) {
+        assertEquals(expected.length, actual.length, "element count");
+        double err = 0, norm = 0;
+        for (int i = 0; i < actual.length; i++) {
+            if (!Float.isFinite(actual[i]) || !Float.isFinite(expected[i])) {
+                fail("element " + i + " is " + actual[i] + ", reference " + expected[i]);
+            }
+            double d = (double) actual[i] - expected[i];
+            err += d * d;
+            norm += (double) expected[i] * expected[i];
+        }
+        double nmse = norm == 0 ? err : err / norm;
+        assertTrue(nmse <= bound, "normalized MSE " + nmse + " exceeds " + bound);
+    }
+}

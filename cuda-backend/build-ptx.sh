@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
-# Compiles the shared kernels (kernels/dialect_cuda.h + kernels/*.kern, common.kern first) to one PTX module.
-# Usage: build-ptx.sh KERNELS_DIR OUT_DIR. Without nvcc it prints why and succeeds (no PTX is shipped).
+# Compiles the shared kernels (kernels/dialect_cuda.h + kernels/*.kern, common.kern first), then the CUDA-only
+# kernels (CUDA_DIR/*.cu, which use the dialect and the shared helpers), to one PTX module.
+# Usage: build-ptx.sh KERNELS_DIR CUDA_DIR OUT_DIR. Without nvcc it prints why and succeeds (no PTX is shipped).
 set -euo pipefail
-kernels=$1
-out=$2
+shopt -s nullglob
+kernels=$(cd "$1" && pwd)
+cuda=$(cd "$2" && pwd)
+out=$3
 if ! command -v nvcc >/dev/null 2>&1; then
   echo "[pocket-cuda] nvcc not found on PATH: skipping PTX generation (the CUDA backend will report no kernels)"
   exit 0
@@ -16,6 +19,7 @@ trap 'rm -rf "$work"' EXIT
   for f in "$kernels"/*.kern; do
     [ "$(basename "$f")" = common.kern ] || echo "#include \"$(basename "$f")\""
   done
+  for f in "$cuda"/*.cu; do echo "#include \"$f\""; done
 } > "$work/pocket_kernels.cu"
 mkdir -p "$out"
 # compute_75 is nvcc 13's oldest target; the PTX runs on sm_75 and newer.

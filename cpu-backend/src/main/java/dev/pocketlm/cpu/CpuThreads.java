@@ -8,6 +8,8 @@ import java.util.concurrent.locks.LockSupport;
  * A persistent pool of daemon workers that run the chunks of one index range at a time, the calling thread
  * working alongside them. Sized to the available processors, or {@code -Dpocket.cpu.threads}. A call made while
  * the pool is busy (from a worker, or a second caller) runs inline, so nesting and concurrent use are safe.
+ * The caller waits only for workers that joined the job: one descheduled by the OS (a busy shared machine)
+ * leaves its chunks to the others instead of stalling the call.
  */
 public final class CpuThreads {
     /** Runs indices {@code [start, end)} of a job. */
@@ -17,19 +19,41 @@ public final class CpuThreads {
     }
 
     public static final String PROPERTY = "pocket.cpu.threads";
-    /** Spin iterations (about 50 microseconds) before an idle worker parks: matmuls of one token come back to back. */
+    /** Spin iterations (tens of microseconds) before an idle worker parks: matmuls of one token come back to back. */
     private static final int SPINS = 20_000;
     private static final CpuThreads SHARED = new CpuThreads(Integer.getInteger(PROPERTY, Runtime.getRuntime().availableProcessors()));
 
+    /** One call's range; workers that join it count themselves in {@code active} before taking a chunk. */
+    private static final class Job {
+        final RangeTask task;
+        final int count, grain, chunks;
+        final AtomicInteger nextChunk = new AtomicInteger();
+        final AtomicInteger active = new AtomicInteger();
+        volatile Throwable failure;
+
+        Job(RangeTask task, int count, int grain) {
+            this.task = task;
+            this.count = count;
+            this.grain = grain;
+            this.chunks = (count + grain - 1) / grain;
+        }
+
+        void runChunks() {
+            try {
+                for (int c = nextChunk.getAndIncrement(); c < chunks; c = nextChunk.getAndIncrement()) {
+                    int start = c * grain;
+                    task.run(start, Math.min(count, start + grain));
+                }
+            } catch (Throwable t) {
+                failure = t;
+                nextChunk.set(chunks); // hand out no more chunks
+            }
+        }
+    }
+
     private final Worker[] workers;
     private final AtomicBoolean busy = new AtomicBoolean();
-    private final AtomicInteger nextChunk = new AtomicInteger();
-    private final AtomicInteger running = new AtomicInteger();
-    private volatile long generation;
-    private volatile RangeTask task;
-    private volatile int count;
-    private volatile int grain;
-    private volatile Throwable failure;
+    private volatile Job current;
 
     public CpuThreads(int threads) {
         if (threads < 1) throw new IllegalArgumentException(PROPERTY + " must be at least 1, got " + threads);
@@ -60,45 +84,20 @@ public final class CpuThreads {
             return;
         }
         try {
-            this.task = task;
-            this.count = count;
-            this.grain = grain;
-            failure = null;
-            nextChunk.set(0);
-            running.set(workers.length);
-            generation++;
+            Job job = new Job(task, count, grain);
+            current = job;
             for (Worker w : workers) {
                 if (w.parked) LockSupport.unpark(w.thread);
             }
-            Throwable mine = null;
-            try {
-                runChunks(task, count, grain);
-            } catch (Throwable t) {
-                mine = t;
-                nextChunk.set(Integer.MAX_VALUE / 2); // stop handing out chunks
-            }
-            while (running.get() > 0) Thread.onSpinWait();
-            Throwable theirs = failure;
-            if (mine != null) rethrow(mine);
-            if (theirs != null) rethrow(theirs);
+            job.runChunks();
+            while (job.active.get() > 0) Thread.onSpinWait();
+            Throwable failure = job.failure;
+            if (failure instanceof RuntimeException r) throw r;
+            if (failure instanceof Error e) throw e;
+            if (failure != null) throw new IllegalStateException(failure);
         } finally {
-            this.task = null;
             busy.set(false);
         }
-    }
-
-    private void runChunks(RangeTask task, int count, int grain) {
-        int chunks = (count + grain - 1) / grain;
-        for (int c = nextChunk.getAndIncrement(); c < chunks; c = nextChunk.getAndIncrement()) {
-            int start = c * grain;
-            task.run(start, Math.min(count, start + grain));
-        }
-    }
-
-    private static void rethrow(Throwable t) {
-        if (t instanceof RuntimeException r) throw r;
-        if (t instanceof Error e) throw e;
-        throw new IllegalStateException(t);
     }
 
     private final class Worker implements Runnable {
@@ -106,29 +105,26 @@ public final class CpuThreads {
         volatile boolean parked;
 
         @Override public void run() {
-            long seen = 0;
+            Job seen = null;
             while (true) {
-                seen = awaitJob(seen);
-                try {
-                    runChunks(task, count, grain);
-                } catch (Throwable t) {
-                    failure = t;
-                    nextChunk.set(Integer.MAX_VALUE / 2);
-                } finally {
-                    running.decrementAndGet();
-                }
+                Job job = awaitJob(seen);
+                seen = job;
+                job.active.incrementAndGet();
+                job.runChunks();
+                job.active.decrementAndGet();
             }
         }
 
-        private long awaitJob(long seen) {
+        private Job awaitJob(Job seen) {
             for (int i = 0; i < SPINS; i++) {
-                if (generation != seen) return generation;
+                Job job = current;
+                if (job != seen) return job;
                 Thread.onSpinWait();
             }
             parked = true;
-            while (generation == seen) LockSupport.park(this);
+            while (current == seen) LockSupport.park(this);
             parked = false;
-            return generation;
+            return current;
         }
     }
 }

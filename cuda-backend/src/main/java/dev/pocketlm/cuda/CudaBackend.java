@@ -13,6 +13,7 @@ import jcuda.driver.JCudaDriver;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.util.Locale;
 
 import static dev.pocketlm.cuda.CudaCheck.check;
 
@@ -35,7 +36,7 @@ final class CudaBackend implements Backend {
     private final CudaKernels kernels;
     private boolean closed;
 
-    CudaBackend(String name, DeviceInfo info) {
+    CudaBackend(String name, DeviceInfo info, QuantMatvec quantMatvec) {
         this.name = name;
         this.device = CudaProbe.device(info.index());
         check(JCudaDriver.cuDevicePrimaryCtxRetain(context, device), "cuDevicePrimaryCtxRetain");
@@ -43,8 +44,9 @@ final class CudaBackend implements Backend {
         check(JCudaDriver.cuStreamCreate(stream, CUstream_flags.CU_STREAM_DEFAULT), "cuStreamCreate");
         this.module = new CudaModule(stream);
         this.gemm = Gemm.open(stream, module);
-        this.info = new DeviceInfo(info.index(), info.name(), info.memoryBytes(), info.details() + ", GEMM: " + gemm.name());
-        this.kernels = new CudaKernels(this, module, gemm);
+        this.info = new DeviceInfo(info.index(), info.name(), info.memoryBytes(), info.details() + ", GEMM: " + gemm.name()
+                + ", quantized matvec: " + quantMatvec.name().toLowerCase(Locale.ROOT));
+        this.kernels = new CudaKernels(this, this::bind, module, gemm, quantMatvec);
     }
 
     /** Makes the primary context current on the calling thread (cheap; done before every driver call). */

@@ -6,6 +6,8 @@ import jcuda.driver.CUdevice;
 import jcuda.driver.CUresult;
 import jcuda.driver.JCudaDriver;
 
+import java.lang.foreign.Arena;
+import java.lang.foreign.SymbolLookup;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -19,14 +21,28 @@ final class CudaProbe {
     /** nvcc's oldest target, compute_75, is what the PTX is built for. */
     static final int MIN_COMPUTE_CAPABILITY = 75;
 
+    static final String DRIVER_LIBRARY = "libcuda.so.1";
+
     private CudaProbe() {}
 
     static Probe run() {
         try {
             return probeDriver();
         } catch (UnsatisfiedLinkError | NoClassDefFoundError | ExceptionInInitializerError e) {
-            return Probe.unavailable("the CUDA driver (libcuda.so.1) or JCuda's native library could not be loaded: " + e.getMessage());
+            return Probe.unavailable(linkFailure(e));
         }
+    }
+
+    /** Why JCuda's driver binding did not load: usually no NVIDIA driver; JCuda's own message runs to pages. */
+    private static String linkFailure(LinkageError e) {
+        try {
+            SymbolLookup.libraryLookup(DRIVER_LIBRARY, Arena.global());
+        } catch (IllegalArgumentException missing) {
+            return "the NVIDIA driver library " + DRIVER_LIBRARY + " is not installed or not loadable (no CUDA driver on this machine)";
+        }
+        String message = String.valueOf(e.getMessage());
+        return "JCuda's driver binding failed to load although " + DRIVER_LIBRARY + " loads: " + e.getClass().getSimpleName()
+                + ": " + message.lines().findFirst().orElse("");
     }
 
     private static Probe probeDriver() {

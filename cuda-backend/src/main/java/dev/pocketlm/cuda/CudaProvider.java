@@ -5,7 +5,10 @@ import dev.pocketlm.tensor.spi.BackendProvider;
 import dev.pocketlm.tensor.spi.DeviceInfo;
 import dev.pocketlm.tensor.spi.Probe;
 
-/** {@code cuda} and {@code cuda:N} (device ordinal N, default 0) through JCuda's driver API. */
+/**
+ * {@code cuda} and {@code cuda:N} (device ordinal N, default 0) through JCuda's driver API. System property
+ * {@code pocket.cuda.matvec} picks the quantized matvec kernel ({@link QuantMatvec}).
+ */
 public final class CudaProvider implements BackendProvider {
     @Override public String name() { return "cuda"; }
 
@@ -24,6 +27,6 @@ public final class CudaProvider implements BackendProvider {
         }
         DeviceInfo info = probe.devices().stream().filter(d -> d.index() == ordinal).findFirst()
                 .orElseThrow(() -> new IllegalArgumentException("cuda: no usable device " + ordinal + "; found " + probe.devices()));
-        return new CudaBackend("cuda:" + ordinal, info);
+        return new CudaBackend("cuda:" + ordinal, info, QuantMatvec.configured());
     }
 }

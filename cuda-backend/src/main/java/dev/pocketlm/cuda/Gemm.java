@@ -24,15 +24,20 @@ interface Gemm extends AutoCloseable {
         try {
             return JCublasGemm.open(stream);
         } catch (LinkageError | IllegalStateException e) {
-            jcublas = e.toString();
+            jcublas = firstLine(e);
         }
         try {
             return JavaCppCublasGemm.open(stream);
         } catch (LinkageError | IllegalStateException e) {
-            javacpp = e.toString();
+            javacpp = firstLine(e);
         }
         LOG.log(System.Logger.Level.WARNING, "cuBLAS is unavailable (JCublas2 / libcublas.so.12: " + jcublas
                 + "; JavaCPP / libcublas.so.13: " + javacpp + "); using the shared tiled GEMM kernel, which is much slower");
         return new KernelGemm(launcher);
+    }
+
+    /** JCuda's load errors run to pages; the first line says which library. */
+    private static String firstLine(Throwable e) {
+        return e.getClass().getSimpleName() + ": " + String.valueOf(e.getMessage()).lines().findFirst().orElse("");
     }
 }

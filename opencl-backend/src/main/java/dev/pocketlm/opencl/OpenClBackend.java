@@ -38,6 +38,12 @@ public final class OpenClBackend implements Backend {
     private volatile boolean closed;
 
     OpenClBackend(OpenClDevice device) {
+        long[] maxGroup = new long[1];
+        CL.clGetDeviceInfo(device.id(), CL.CL_DEVICE_MAX_WORK_GROUP_SIZE, Sizeof.size_t, Pointer.to(maxGroup), null);
+        if (maxGroup[0] < Grid.LOCAL) {
+            throw new IllegalStateException("OpenCL device " + device.name() + " runs at most " + maxGroup[0]
+                    + " work-items per group; the kernels need " + Grid.LOCAL);
+        }
         this.device = device;
         this.info = new DeviceInfo(device.index(), device.name(), device.globalMemory(), device.details());
         cl_context_properties props = new cl_context_properties();
@@ -53,6 +59,8 @@ public final class OpenClBackend implements Backend {
     @Override public DeviceInfo device() { return info; }
 
     @Override public Kernels kernels() { return kernels; }
+
+    boolean isGpu() { return device.gpu(); }
 
     @Override public Storage allocateStorage(long bytes) {
         checkOpen();

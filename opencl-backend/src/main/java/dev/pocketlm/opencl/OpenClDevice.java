@@ -13,7 +13,7 @@ import java.util.List;
 
 /** One OpenCL device with the facts selection, scoring and the program cache need. */
 record OpenClDevice(int index, cl_platform_id platform, cl_device_id id, String name, String platformName,
-                    String driverVersion, String openclCVersion, boolean gpu, long globalMemory, String extensions) {
+                    String driverVersion, String openclCVersion, boolean gpu, long globalMemory) {
 
     /** The installed platforms; empty when the ICD loader finds no driver. */
     static List<cl_platform_id> platforms() {
@@ -49,7 +49,7 @@ record OpenClDevice(int index, cl_platform_id platform, cl_device_id id, String 
                 CL.clGetDeviceInfo(d, CL.CL_DEVICE_GLOBAL_MEM_SIZE, Sizeof.cl_ulong, Pointer.to(mem), null);
                 out.add(new OpenClDevice(out.size(), p, d, deviceString(d, CL.CL_DEVICE_NAME), platformName,
                         deviceString(d, CL.CL_DRIVER_VERSION), deviceString(d, CL.CL_DEVICE_OPENCL_C_VERSION),
-                        (type[0] & CL.CL_DEVICE_TYPE_GPU) != 0, mem[0], deviceString(d, CL.CL_DEVICE_EXTENSIONS)));
+                        (type[0] & CL.CL_DEVICE_TYPE_GPU) != 0, mem[0]));
             }
         }
         return out;

@@ -16,8 +16,12 @@ import java.util.Arrays;
 final class OpenClKernels implements Kernels {
     /** Activation rows up to which matmul against a [N, K] weight uses the matvec kernels instead of the GEMM. */
     private static final int MATVEC_MAX_ROWS = 4;
-    private static final int MATVEC_LOCAL = 128;
-    private static final int GEMM_TILE = 16;
+    /** Threads per matvec row: 128 keeps a GPU busy; CPU devices (PoCL) run best with fewer, busier work-items. */
+    private static final int MATVEC_LOCAL_GPU = 128;
+    private static final int MATVEC_LOCAL_CPU = 32;
+    /** The GEMM computes 32 x 32 tiles of the output with 16 x 16 threads. */
+    private static final int GEMM_BLOCK = 32;
+    private static final int GEMM_THREADS = 16;
     private static final int ATTENTION_LOCAL = 128;
     private static final int ATTENTION_MAX_HEAD_DIM = 256;
     /** Dimensions the copy kernel indexes; higher-rank views loop over the outer ones on the host. */
@@ -39,6 +43,10 @@ final class OpenClKernels implements Kernels {
         int m = transA ? a.dim(-1) : a.dim(-2);
         int k = transA ? a.dim(-2) : a.dim(-1);
         int n = transB ? b.dim(-2) : b.dim(-1);
+        if ((long) m * k * n == 0) {
+            fill(out, 0f); // an empty inner dimension sums nothing
+            return;
+        }
         long matricesA = a.size() / ((long) m * k), matricesB = b.size() / ((long) k * n);
         // a rank-2 b with !transA: all rows of a form one matrix
         boolean flat = b.rank() == 2 && !transA;
@@ -46,12 +54,14 @@ final class OpenClKernels implements Kernels {
         int batches = flat ? 1 : count(op, matricesA);
         int perB = flat ? 1 : count(op, matricesA / matricesB);
         if (weight && !transA && rows <= MATVEC_MAX_ROWS) {
-            backend.launch("matvec_" + suffix(b.dtype()), new Grid(n, rows, MATVEC_LOCAL, 1),
+            int local = backend.isGpu() ? MATVEC_LOCAL_GPU : MATVEC_LOCAL_CPU;
+            backend.launch("matvec_" + suffix(b.dtype()), new Grid(n, rows, local, 1),
                     mem(b), b.byteOffset(), mem(a), elementOffset(a), mem(out), elementOffset(out), rows, n, k);
             return;
         }
-        long mTiles = (rows + GEMM_TILE - 1) / GEMM_TILE;
-        Grid grid = new Grid((n + GEMM_TILE - 1) / GEMM_TILE, Math.min(mTiles * batches, Grid.MAX_GROUPS_Y), GEMM_TILE, GEMM_TILE);
+        long mTiles = (rows + GEMM_BLOCK - 1) / GEMM_BLOCK;
+        Grid grid = new Grid((n + GEMM_BLOCK - 1) / GEMM_BLOCK, Math.min(mTiles * batches, Grid.MAX_GROUPS_Y),
+                GEMM_THREADS, GEMM_THREADS);
         backend.launch("gemm", grid, mem(a), elementOffset(a), mem(b), b.byteOffset(), dtypeCode(b.dtype()),
                 mem(out), elementOffset(out), rows, n, k, flag(transA), flag(transB), batches, perB);
     }

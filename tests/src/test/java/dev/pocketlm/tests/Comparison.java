@@ -6,8 +6,8 @@ import java.util.List;
 public final class Comparison {
     private Comparison() {}
 
-    /** What a comparison found: whether it passed, the error measured and a line explaining a failure. */
-    public record Verdict(boolean passed, double nmse, String detail) {}
+    /** What a check found: whether it passed, the error measured (nmse, or a gradient's relative error), why not. */
+    public record Verdict(boolean passed, double error, String detail) {}
 
     /** {@code sum((e-a)^2) / sum(e^2)}; the plain squared error when the expected values are all zero. */
     public static double nmse(float[] expected, float[] actual) {

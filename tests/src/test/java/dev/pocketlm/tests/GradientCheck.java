@@ -44,7 +44,7 @@ public final class GradientCheck {
     public static Comparison.Verdict check(Backend be, Rule rule, SplittableRandom rnd) {
         try (Scope ignored = be.scope()) {
             float[][] point = new float[rule.params().size()][];
-            for (int i = 0; i < point.length; i++) point[i] = rule.params().get(i).values();
+            for (int i = 0; i < point.length; i++) point[i] = rule.params().get(i).values().clone();
             float[] weights = uniform(rnd, outputs(be, rule, point).length);
 
             double errSq = 0, refSq = 0;

@@ -46,7 +46,7 @@ class HarnessSelfTest {
     void wrongValuesFail() {
         Comparison.Verdict v = conformance("silu", new SabotagedBackend(reference, "silu", (real, a) -> negate(real, (Tensor) a[1])));
         assertFalse(v.passed());
-        assertEquals(4.0, v.nmse(), 1e-3, "a negated output has nmse 4");
+        assertEquals(4.0, v.error(), 1e-3, "a negated output has nmse 4");
     }
 
     @Test
@@ -87,7 +87,7 @@ class HarnessSelfTest {
         Backend broken = new SabotagedBackend(reference, "siluBackward", (real, a) -> negate(real, (Tensor) a[2]));
         Comparison.Verdict v = gradient("silu", broken);
         assertFalse(v.passed());
-        assertEquals(2.0, v.nmse(), 0.05, "a sign error gives relative error 2");
+        assertEquals(2.0, v.error(), 0.05, "a sign error gives relative error 2");
     }
 
     @Test
@@ -95,7 +95,7 @@ class HarnessSelfTest {
         Backend broken = new SabotagedBackend(reference, "softmaxBackward",
                 (real, a) -> real.kernels().scale((Tensor) a[3], 0.9f, (Tensor) a[3]));
         Comparison.Verdict v = gradient("softmax causal", broken);
-        assertFalse(v.passed(), "a gradient 10% off must fail: " + v.nmse());
+        assertFalse(v.passed(), "a gradient 10% off must fail: " + v.error());
     }
 
     @Test

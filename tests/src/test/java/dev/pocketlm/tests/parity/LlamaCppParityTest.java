@@ -7,6 +7,7 @@ import dev.pocketlm.model.llama.Llama;
 import dev.pocketlm.model.sample.Sampler;
 import dev.pocketlm.tensor.Backend;
 import dev.pocketlm.tensor.Backends;
+import dev.pocketlm.tests.AvailableBackends;
 import dev.pocketlm.tensor.DType;
 import dev.pocketlm.tensor.Scope;
 import dev.pocketlm.tensor.Tensor;
@@ -28,20 +29,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class LlamaCppParityTest {
 
-    static List<String> backends() {
-        List<String> specs = new ArrayList<>(List.of("cpu:reference"));
-        for (Backends.Candidate c : Backends.candidates()) {
-            if (c.probe().available()) specs.add(c.provider().name());
-            else System.out.println("parity: skipping backend " + c.provider().name() + ": " + c.probe().reason());
-        }
-        return specs;
-    }
-
     @TestFactory
     Stream<DynamicTest> logitsMatchLlamaCpp() throws Exception {
         List<ReferenceCase> cases = List.of(ReferenceCase.load("ref-a-f32", 1e-3), ReferenceCase.load("ref-a-q8_0", 3e-2),
                 ReferenceCase.load("ref-a-q4_0", 3e-2), ReferenceCase.load("ref-c-q4_k_m", 5e-2));
-        return backends().stream().flatMap(spec -> cases.stream().map(c ->
+        return AvailableBackends.specs().stream().flatMap(spec -> cases.stream().map(c ->
                 DynamicTest.dynamicTest(c + " on " + spec, () -> check(c, spec))));
     }
 

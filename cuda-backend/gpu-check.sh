@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Runs the CUDA backend's tests on a machine with a GPU but no JDK or Maven (the lent H200).
-#   Here (with JDK 25 and Maven):  cuda-backend/gpu-check.sh prepare   -> cuda-backend/target/gpu-check (about 60 MB:
+#   Here (with JDK 25 and Maven):  cuda-backend/gpu-check.sh prepare   -> cuda-backend/target/gpu-check (about 57 MB:
 #                                  a jlink runtime, the module's classes and test classes, every jar they need)
 #   On the GPU machine (run tool, carry ["cuda-backend/target/gpu-check"]):  cuda-backend/gpu-check.sh run
-#                                  -> JUnit's summary on stdout; logs and XML reports under $OUT (or ./gpu-check-out)
+#                                  -> the JUnit tree and summary on stdout and in $OUT/tests.txt (or ./gpu-check-out),
+#                                  nvidia-smi in $OUT/nvidia-smi.txt
 # JCuda's in-process PTX compiler (8 MB) is left out to fit the transfer limit; PtxAssemblesTest then uses ptxas.
 # prepare copies pocket-api and pocket-cpu-backend from ~/.m2: install them from the same tree first.
 set -euo pipefail
@@ -19,7 +20,7 @@ prepare() {
   zip -q -d "$dir"/lib/jcuda-natives-*.jar 'lib/libJNvPTXCompiler*'
   cp -r "$here/target/classes" "$dir/classes"
   cp -r "$here/target/test-classes" "$dir/test-classes"
-  "$JAVA_HOME/bin/jlink" --add-modules java.base,jdk.incubator.vector,jdk.unsupported,java.logging,java.management,java.xml \
+  "$JAVA_HOME/bin/jlink" --add-modules java.base,jdk.incubator.vector,jdk.unsupported,java.logging \
     --compress=zip-9 --strip-debug --no-header-files --no-man-pages --output "$dir/jre"
   du -sh "$dir"
 }
@@ -35,7 +36,7 @@ run() {
   "$dir/jre/bin/java" --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -Dpocket.root="$root" \
     -jar "$dir"/lib/junit-platform-console-standalone-*.jar execute \
     --class-path "$dir/classes:$dir/test-classes:$(ls "$dir"/lib/*.jar | grep -v console-standalone | tr '\n' ':')" \
-    --select-package dev.pocketlm.cuda --details=tree --disable-ansi-colors --reports-dir "$out/reports" 2>&1 | tee "$out/tests.txt"
+    --select-package dev.pocketlm.cuda --details=tree --disable-ansi-colors 2>&1 | tee "$out/tests.txt"
 }
 
 case "${1:-}" in

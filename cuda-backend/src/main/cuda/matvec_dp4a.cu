@@ -1,4 +1,4 @@
-/* CUDA-only quantized matvec for 1..8 activation rows (llama.cpp's MMVQ scheme), compiled after the shared kernels
+/* CUDA-only quantized matvec for up to DP4A_MAX_ROWS (8) activation rows (llama.cpp's MMVQ scheme), compiled after the shared kernels
    (it uses their dialect and block constants). Activations are first quantized to int8 blocks of 32 with scale d
    and s = d * sum(q) (s absorbs Q4_0's -8 offset); then one warp per weight row takes whole blocks per lane,
    __dp4a int8 dot products, and a warp-shuffle sum. Weights keep ggml's 2-byte-aligned layout (2-byte loads). */
@@ -47,7 +47,7 @@ KERNEL void quantize_q8_blocks(const float* x, long xOff, signed char* xq, long 
     }
 }
 
-/* y[m, n] = dot(w row n, x row m), m < M <= 8, w a blockQ8_0 [N, K]. Local 128 (4 rows), groups ceil(N / 4). */
+/* y[m, n] = dot(w row n, x row m), m < M <= DP4A_MAX_ROWS, w a blockQ8_0 [N, K]. Local 128 (4 rows), groups ceil(N / 4). */
 KERNEL void matvec_q8_0_dp4a(const uchar* w, long wOff, const signed char* xq, long xqOff, const float* xd, long xdOff,
                              float* y, long yOff, int M, int N, int K) {
     int row = GROUP_ID_X * (LOCAL_SIZE_X / WARP) + LOCAL_ID_X / WARP, lane = LOCAL_ID_X % WARP;

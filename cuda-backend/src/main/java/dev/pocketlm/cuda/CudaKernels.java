@@ -20,8 +20,8 @@ final class CudaKernels implements Kernels {
     private static final int GROUP = 256;
     /** matvec and attention kernels run 128 threads per group. */
     private static final int NARROW_GROUP = 128;
-    /** Up to this many activation rows a weight matmul is a fused dequantize-matvec; beyond, dequantize + GEMM. */
-    static final int MATVEC_MAX_ROWS = 8;
+    /** Up to this many activation rows a weight matmul is a fused dequantize-matvec (KERNELS.md; matvec_dp4a.cu serves up to 8); beyond, dequantize + GEMM. */
+    static final int MATVEC_MAX_ROWS = 4;
     private static final int MAX_GROUPS_Y = 65535;
     private static final int ATTENTION_MAX_HEAD_DIM = 256;
 
@@ -84,10 +84,11 @@ final class CudaKernels implements Kernels {
             batches = 1;
             perB = 1;
         }
+        boolean matvec = weight && batches == 1 && !transA && m <= MATVEC_MAX_ROWS;
         boolean quantized = b.dtype() == DType.Q8_0 || b.dtype() == DType.Q4_0;
-        if (weight && batches == 1 && !transA && m <= MATVEC_MAX_ROWS && quantized && quantMatvec == QuantMatvec.DP4A) {
+        if (matvec && quantized && quantMatvec == QuantMatvec.DP4A) {
             matvecDp4a(a, b, out, m, n, k);
-        } else if (weight && batches == 1 && !transA && m <= MATVEC_MAX_ROWS) {
+        } else if (matvec) {
             launch("matvec_" + suffix(b.dtype()), n, m, NARROW_GROUP, 1)
                     .buffer(b).buffer(a).buffer(out).i32(m).i32(n).i32(k).run();
         } else if (b.dtype() == DType.F32) {

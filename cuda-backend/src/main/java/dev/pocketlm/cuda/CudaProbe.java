@@ -30,6 +30,8 @@ final class CudaProbe {
             return probeDriver();
         } catch (UnsatisfiedLinkError | NoClassDefFoundError | ExceptionInInitializerError e) {
             return Probe.unavailable(linkFailure(e));
+        } catch (IllegalStateException e) { // a driver query failed after cuInit succeeded
+            return Probe.unavailable(e.getMessage());
         }
     }
 

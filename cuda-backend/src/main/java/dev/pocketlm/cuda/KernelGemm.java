@@ -4,7 +4,9 @@ import dev.pocketlm.tensor.DType;
 
 /** The shared tiled GEMM kernel (matmul.kern), used when no cuBLAS loads. */
 final class KernelGemm implements Gemm {
-    private static final int TILE = 16;
+    /** Threads per group along x and y (16 x 16); each group computes TILE x TILE outputs of c. */
+    private static final int THREADS = 16;
+    private static final int TILE = 32;
     /** CUDA's limit on grid y; the kernel strides over the rest. */
     private static final int MAX_GROUPS_Y = 65535;
 
@@ -17,7 +19,7 @@ final class KernelGemm implements Gemm {
     @Override public void sgemm(boolean transA, boolean transB, int m, int n, int k, DeviceAddress a, DeviceAddress b,
                                 DeviceAddress c, int batches, int perB) {
         long tilesY = (long) ceilDiv(m, TILE) * batches;
-        new KernelLaunch(launcher, "gemm", Math.max(1, ceilDiv(n, TILE)), (int) Math.clamp(tilesY, 1, MAX_GROUPS_Y), TILE, TILE)
+        new KernelLaunch(launcher, "gemm", Math.max(1, ceilDiv(n, TILE)), (int) Math.clamp(tilesY, 1, MAX_GROUPS_Y), THREADS, THREADS)
                 .buffer(a).buffer(b).i32(CudaKernels.dtypeCode(DType.F32)).buffer(c)
                 .i32(m).i32(n).i32(k).i32(transA).i32(transB).i32(batches).i32(perB).run();
     }

@@ -35,6 +35,7 @@ public class MatvecBenchmark {
     @Param({"Q4_0", "Q8_0", "F16", "F32"})
     public DType dtype;
 
+    /** Any backend spec; opencl and cuda run too (-p backend=opencl). */
     @Param({"cpu", "cpu:reference"})
     public String backend;
 
@@ -68,6 +69,7 @@ public class MatvecBenchmark {
     @Benchmark
     public void matvec(Traffic traffic) {
         device.kernels().matmul(x, w, y, false, true);
+        device.synchronize();
         traffic.bytes += w.byteSize();
         traffic.flops += flopsPerCall;
     }

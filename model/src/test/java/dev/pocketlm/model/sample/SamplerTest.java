@@ -1,0 +1,78 @@
+package dev.pocketlm.model.sample;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.Set;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class SamplerTest {
+    static final float[] LOGITS = {1f, 3f, 2.5f, -1f, 0f};
+
+    static int[] draws(SamplerSettings s, int n) {
+        Sampler sampler = new Sampler(s);
+        int[] out = new int[n];
+        for (int i = 0; i < n; i++) out[i] = sampler.sample(LOGITS.clone());
+        return out;
+    }
+
+    @Test
+    void temperatureZeroIsArgmax() {
+        for (int t : draws(SamplerSettings.greedy(), 5)) assertEquals(1, t);
+    }
+
+    @Test
+    void aSeedMakesARunReproducible() {
+        SamplerSettings s = new SamplerSettings(1f, 0, 1f, 0f, 1f, 0, 99);
+        assertEquals(Arrays.toString(draws(s, 50)), Arrays.toString(draws(s, 50)));
+    }
+
+    @Test
+    void topKKeepsOnlyTheKMostLikely() {
+        Set<Integer> seen = new HashSet<>();
+        for (int t : draws(new SamplerSettings(5f, 2, 1f, 0f, 1f, 0, 1), 400)) seen.add(t);
+        assertEquals(Set.of(1, 2), seen);
+    }
+
+    @Test
+    void minPDropsTokensFarBelowTheBest() {
+        // At T=1 the probabilities relative to token 1 are e^-2 (0.135), e^-0.5 (0.61), e^-4, e^-3: min-p 0.2 keeps {1, 2}.
+        Set<Integer> seen = new HashSet<>();
+        for (int t : draws(new SamplerSettings(1f, 0, 1f, 0.2f, 1f, 0, 3), 400)) seen.add(t);
+        assertEquals(Set.of(1, 2), seen);
+    }
+
+    @Test
+    void topPKeepsTheSmallestPrefixReachingP() {
+        // Softmax of LOGITS: token 1 has about 0.50 of the mass, tokens 1 and 2 together about 0.80.
+        Set<Integer> seen = new HashSet<>();
+        for (int t : draws(new SamplerSettings(1f, 0, 0.45f, 0f, 1f, 0, 5), 200)) seen.add(t);
+        assertEquals(Set.of(1), seen);
+    }
+
+    @Test
+    void frequenciesFollowTheSoftmax() {
+        int n = 20000;
+        int ones = 0;
+        for (int t : draws(new SamplerSettings(1f, 0, 1f, 0f, 1f, 0, 11), n)) if (t == 1) ones++;
+        double expected = Math.exp(3) / (Math.exp(1) + Math.exp(3) + Math.exp(2.5) + Math.exp(-1) + Math.exp(0));
+        assertEquals(expected, (double) ones / n, 0.02);
+    }
+
+    @Test
+    void repetitionPenaltyLowersRecentTokens() {
+        Sampler s = new Sampler(new SamplerSettings(0f, 0, 1f, 0f, 4f, 8, 0));
+        s.accept(1);
+        assertEquals(2, s.sample(LOGITS.clone()), "3/4 < 2.5, so token 2 wins once token 1 is penalized");
+    }
+
+    @Test
+    void badSettingsAreRejectedWithTheirName() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new SamplerSettings(-1f, 0, 1f, 0f, 1f, 0, 0));
+        assertTrue(e.getMessage().contains("temperature"), e.getMessage());
+    }
+}

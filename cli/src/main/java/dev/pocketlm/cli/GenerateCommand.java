@@ -14,8 +14,6 @@ import picocli.CommandLine.Option;
 
 import java.io.BufferedOutputStream;
 import java.io.DataOutputStream;
-import java.io.FileDescriptor;
-import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.ByteBuffer;
@@ -72,7 +70,7 @@ final class GenerateCommand implements Callable<Integer> {
         SamplerSettings settings = new SamplerSettings(temperature, topK, topP, minP, repeatPenalty, 64, s);
         DType kv = WeightTypes.parse(kvType);
         if (kv != DType.F32 && kv != DType.F16) throw new IllegalArgumentException("--kv-type must be f32 or f16, got " + kvType);
-        PrintStream out = new PrintStream(new FileOutputStream(FileDescriptor.out), true, StandardCharsets.UTF_8);
+        PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
         try (Backend be = options.openBackend(); LoadedModel m = options.load(be)) {
             Tokenizer tok = m.tokenizer();
             int[] promptIds = promptIds(tok);

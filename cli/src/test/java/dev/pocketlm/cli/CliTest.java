@@ -94,6 +94,19 @@ class CliTest {
         assertTrue(info.out().contains("blk.0.attn_q.weight") && info.out().contains("Q4_0"), info.out());
     }
 
+    @Test
+    void generateRunsOnAModelMadeByInit(@TempDir Path dir) {
+        Path model = dir.resolve("tiny.gguf");
+        Run init = run("init", model.toString(), "--shape", "tiny", "--type", "q8_0", "--seed", "3");
+        assertEquals(0, init.code(), init.err());
+        Run gen = run("generate", "-m", model.toString(), "-p", "Once upon a time", "-n", "6", "--seed", "1");
+        assertEquals(0, gen.code(), gen.err());
+        assertTrue(gen.out().startsWith("Once upon a time") && gen.out().length() > "Once upon a time".length(), gen.out());
+        Run bench = run("bench", "-m", model.toString(), "--prompt", "8", "--gen", "4", "--repeat", "1", "--json");
+        assertEquals(0, bench.code(), bench.err());
+        assertTrue(bench.out().contains("\"generation_tokens_per_s\"") && bench.out().contains("\"weight_bytes\": "), bench.out());
+    }
+
     private static float[] floats(byte[] b) {
         float[] f = new float[b.length / 4];
         ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(f);

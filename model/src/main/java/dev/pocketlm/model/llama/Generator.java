@@ -37,16 +37,19 @@ public final class Generator {
 
     /**
      * Generates up to {@code maxNew} tokens after {@code prompt}. {@code onToken} receives each new token and returns
-     * false to stop (e.g. at end of text); {@code logitsSink} may be null.
+     * false to stop (e.g. at end of text); {@code logitsSink} may be null. When the context fills up, the last half
+     * of the tokens is fed again from position 0 and generation goes on (those re-fed rows are not sent to the sink).
      */
     public Stats generate(int[] prompt, int maxNew, IntPredicate onToken, LogitsSink logitsSink) {
         if (prompt.length == 0) throw new IllegalArgumentException("generate: the prompt is empty (a Llama prompt starts with at least BOS)");
-        int capacity = Math.min(model.config().contextLength(), prompt.length + Math.max(1, maxNew));
-        if (prompt.length >= capacity && maxNew > 0) {
-            throw new IllegalArgumentException("generate: a prompt of " + prompt.length + " tokens leaves no room in the context of " + model.config().contextLength());
+        int context = model.config().contextLength();
+        if (prompt.length > context) {
+            throw new IllegalArgumentException("generate: a prompt of " + prompt.length + " tokens does not fit the context of " + context);
         }
+        int capacity = Math.min(context, prompt.length + Math.max(1, maxNew));
         Sampler sampler = new Sampler(settings);
         for (int t : prompt) sampler.accept(t);
+        int[] history = Arrays.copyOf(prompt, prompt.length + maxNew);
         try (KvCache cache = new KvCache(model.backend(), model.config(), capacity, kvType)) {
             long t0 = System.nanoTime();
             float[] logits = step(prompt, 0, cache, logitsSink);
@@ -56,8 +59,14 @@ public final class Generator {
             while (generated < maxNew) {
                 int next = sampler.sample(logits);
                 sampler.accept(next);
-                generated++;
-                if (!onToken.test(next) || generated == maxNew || pos >= capacity) break;
+                history[prompt.length + generated++] = next;
+                if (!onToken.test(next) || generated == maxNew) break;
+                if (pos == capacity) {
+                    int keep = capacity / 2;
+                    int end = prompt.length + generated - 1;
+                    step(Arrays.copyOfRange(history, end - keep, end), 0, cache, null);
+                    pos = keep;
+                }
                 logits = step(new int[]{next}, pos++, cache, logitsSink);
             }
             long t2 = System.nanoTime();

@@ -33,7 +33,12 @@ final class EvalCommand implements Callable<Integer> {
             Corpus corpus = Corpus.withTokenizer(data, m.tokenizer(), GgufMetadata.builder().build());
             int length = context != null ? context : Math.min(256, m.model().config().contextLength());
             long start = System.nanoTime();
-            Evaluation.Report r = Evaluation.evaluate(m.model(), ref == null ? null : ref.model(), corpus.dataset(), length, windows, corpus::charsPerToken);
+            ProgressBar bar = new ProgressBar("eval");
+            Evaluation.Report r = Evaluation.evaluate(m.model(), ref == null ? null : ref.model(), corpus.dataset(), length, windows,
+                    corpus::charsPerToken, (done, total, loss) -> {
+                        double s = (System.nanoTime() - start) / 1e9;
+                        bar.update(done, total, s, (double) done * length / Math.max(s, 1e-9), String.format(Locale.ROOT, "windows, loss %.4f", loss));
+                    });
             System.out.printf(Locale.ROOT, "%s on %s (%d tokens, windows of %d, %s): loss %.4f nats/token, perplexity %.3f, %.4f bits/char%n",
                     m.origin(), data, r.tokens(), length, be.name(), r.lossPerToken(), r.perplexity(), r.bitsPerCharacter());
             if (ref != null) {

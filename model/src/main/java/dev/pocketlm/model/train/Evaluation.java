@@ -30,9 +30,20 @@ public final class Evaluation {
         return evaluate(new Llama(c, w), null, data, length, maxWindows, id -> 1).lossPerToken();
     }
 
-    /** {@code charsPerToken} gives the characters each token id stands for (1 for a character-level vocabulary). */
+    /** Told after each batch of windows: windows evaluated so far, of how many, and the running loss per token. */
+    @FunctionalInterface
+    public interface Listener {
+        void onBatch(int windowsDone, int totalWindows, double lossSoFar);
+    }
+
     public static Report evaluate(Llama model, Llama reference, TextDataset data, int length, int maxWindows,
                                   IntToDoubleFunction charsPerToken) {
+        return evaluate(model, reference, data, length, maxWindows, charsPerToken, (done, total, loss) -> { });
+    }
+
+    /** {@code charsPerToken} gives the characters each token id stands for (1 for a character-level vocabulary). */
+    public static Report evaluate(Llama model, Llama reference, TextDataset data, int length, int maxWindows,
+                                  IntToDoubleFunction charsPerToken, Listener listener) {
         int total = Math.min(maxWindows, data.validationWindowCount(length));
         if (total == 0) throw new IllegalArgumentException("the validation text is shorter than one window of " + (length + 1) + " tokens");
         if (reference != null && reference.config().vocabSize() != model.config().vocabSize()) {
@@ -56,6 +67,7 @@ public final class Evaluation {
                 }
                 for (int t : b.targets()) chars += charsPerToken.applyAsDouble(t);
                 tokens += b.targets().length;
+                listener.onBatch(first + b.windows(), total, nats / tokens);
             }
         }
         return new Report(tokens, nats / tokens, nats / chars / Math.log(2),

@@ -24,7 +24,7 @@ public final class ModelFiles {
 
     public static LoadedModel load(Path file, Backend backend) throws IOException {
         if (!Files.isRegularFile(file)) throw new ModelFormatException(file + ": no such file; Pocket reads " + ACCEPTED);
-        return isGguf(file) ? loadGguf(file, backend) : loadLlama2c(file, backend);
+        return isGguf(file) ? loadGguf(file, file.toString(), backend) : loadLlama2c(file, backend);
     }
 
     /** The embedded default model (copied out of the jar to a temporary file that is deleted on exit). */
@@ -35,7 +35,7 @@ public final class ModelFiles {
             if (in == null) throw new ModelFormatException("this build has no embedded default model (" + DEFAULT_MODEL_RESOURCE + "); pass --model: " + ACCEPTED);
             Files.copy(in, tmp, StandardCopyOption.REPLACE_EXISTING);
         }
-        return loadGguf(tmp, backend);
+        return loadGguf(tmp, "the embedded default model (" + DEFAULT_MODEL_RESOURCE + ")", backend);
     }
 
     private static boolean isGguf(Path file) throws IOException {
@@ -45,7 +45,7 @@ public final class ModelFiles {
         }
     }
 
-    private static LoadedModel loadGguf(Path file, Backend backend) throws IOException {
+    private static LoadedModel loadGguf(Path file, String origin, Backend backend) throws IOException {
         GgufFile gguf = GgufFile.open(file);
         GgufSource source = new GgufSource(gguf);
         try {
@@ -55,7 +55,7 @@ public final class ModelFiles {
                 throw new ModelFormatException(file + ": the tokenizer has " + tokenizer.vocabSize() + " tokens, the model's vocabulary " + config.vocabSize());
             }
             Llama model = new Llama(config, LlamaLoader.load(config, source, backend));
-            return new LoadedModel(file.toString(), model, tokenizer, List.of(source, gguf));
+            return new LoadedModel(origin, model, tokenizer, List.of(source, gguf));
         } catch (RuntimeException e) {
             source.close();
             gguf.close();

@@ -107,6 +107,22 @@ class CliTest {
         assertTrue(bench.out().contains("\"generation_tokens_per_s\"") && bench.out().contains("\"weight_bytes\": "), bench.out());
     }
 
+    @Test
+    void withoutArgumentsGenerateUsesTheEmbeddedModel() {
+        Run r = run("generate", "-n", "40", "--seed", "1");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().strip().length() >= 20, "expected Shakespeare-like text, got: " + r.out());
+    }
+
+    @Test
+    void theEmbeddedModelMeetsItsValidationBound() {
+        Path corpus = Path.of(System.getProperty("pocket.root", "..")).resolve("data/tinyshakespeare.txt");
+        Run r = run("eval", "--data", corpus.toString(), "--backend", "cpu");
+        assertEquals(0, r.code(), r.err());
+        double loss = Double.parseDouble(r.out().replaceAll("(?s).*loss ([0-9.]+) nats/token.*", "$1"));
+        assertTrue(loss <= 1.80, "validation loss " + loss + " nats/char on the last 10% of tinyshakespeare exceeds 1.80");
+    }
+
     private static float[] floats(byte[] b) {
         float[] f = new float[b.length / 4];
         ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(f);

@@ -31,6 +31,7 @@ class CudaConformanceTest {
 
     @BeforeAll static void open() {
         Probe probe = new CudaProvider().probe();
+        if (!probe.available()) System.out.println("CudaConformanceTest skipped: no usable CUDA device: " + probe.reason());
         assumeTrue(probe.available(), "no usable CUDA device: " + probe.reason());
         cuda = new CudaProvider().open("");
         dp4a = new CudaBackend("cuda:0", probe.devices().getFirst(), QuantMatvec.DP4A);

@@ -1,5 +1,6 @@
 package dev.pocketlm.model.io;
 
+import dev.pocketlm.model.ModelFormatException;
 import dev.pocketlm.model.llama.LlamaConfig;
 import dev.pocketlm.tensor.DType;
 import dev.pocketlm.tensor.RopeMode;

@@ -1,5 +1,6 @@
 package dev.pocketlm.model.io;
 
+import dev.pocketlm.model.ModelFormatException;
 import java.util.Optional;
 
 /** Named tensors of one model file, under GGUF's Llama tensor names (token_embd.weight, blk.0.attn_q.weight, ...). */

@@ -1,5 +1,6 @@
 package dev.pocketlm.model.train;
 
+import dev.pocketlm.model.ModelFormatException;
 import dev.pocketlm.model.gguf.GgmlType;
 import dev.pocketlm.model.gguf.GgufFile;
 import dev.pocketlm.model.gguf.GgufMetadata;
@@ -9,7 +10,6 @@ import dev.pocketlm.model.gguf.GgufWriter;
 import dev.pocketlm.model.gguf.TensorInfo;
 import dev.pocketlm.model.io.LlamaGguf;
 import dev.pocketlm.model.io.LlamaGgufWriter;
-import dev.pocketlm.model.io.ModelFormatException;
 import dev.pocketlm.model.llama.LlamaConfig;
 import dev.pocketlm.model.llama.LlamaWeights;
 import dev.pocketlm.tensor.Backend;

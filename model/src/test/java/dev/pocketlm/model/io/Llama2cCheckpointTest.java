@@ -1,5 +1,6 @@
 package dev.pocketlm.model.io;
 
+import dev.pocketlm.model.ModelFormatException;
 import dev.pocketlm.cpu.CpuProvider;
 import dev.pocketlm.model.gguf.GgufFile;
 import dev.pocketlm.model.gguf.GgufTensors;

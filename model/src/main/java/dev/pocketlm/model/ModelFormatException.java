@@ -1,4 +1,4 @@
-package dev.pocketlm.model.io;
+package dev.pocketlm.model;
 
 /** A model file that cannot be used: the message names the file, the tensor or key, and expected versus found. */
 public class ModelFormatException extends RuntimeException {

@@ -9,6 +9,7 @@ import dev.pocketlm.model.llama.LlamaWeights;
 import dev.pocketlm.model.tokenizer.CharTokenizer;
 import dev.pocketlm.tensor.Backend;
 import dev.pocketlm.tensor.RopeMode;
+import dev.pocketlm.tensor.Scope;
 import dev.pocketlm.tensor.Tensor;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -17,6 +18,7 @@ import java.nio.file.Path;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class TrainerTest {
@@ -82,6 +84,33 @@ class TrainerTest {
                 for (int i = 0; i < 40; i++) t.step(data);
                 double after = Evaluation.evaluate(new Llama(small, s), teacher, data, 16, 8, id -> 1).klToReference();
                 assertTrue(after < 0.5 * before, "KL to the teacher " + before + " -> " + after);
+            }
+        }
+    }
+
+    @Test
+    void severalTeachersAverageTheirProbabilities() {
+        try (Backend be = new CpuProvider().open("reference"); LlamaWeights a = init(be);
+             LlamaWeights b = LlamaWeights.assemble(CONFIG, true, (name, s) -> be.fromFloats(LlamaInit.values(name, s, CONFIG, 4), s.dims()));
+             Scope scope = Scope.open()) {
+            Llama ta = new Llama(CONFIG, a), tb = new Llama(CONFIG, b);
+            Batch batch = new TextDataset(TOK.encode(TEXT, false), 0.9).validationWindows(0, 2, 16);
+            float temperature = 2f;
+            float[] la = TrainingForward.logits(a, CONFIG, batch).toFloats(), lb = TrainingForward.logits(b, CONFIG, batch).toFloats();
+            float[] avg = new DistillationObjective(List.of(ta, tb), 1f, temperature, false).teacherLogits(batch).toFloats();
+            int v = CONFIG.vocabSize();
+            for (int r = 0; r < la.length / v; r++) {
+                double za = 0, zb = 0, zavg = 0;
+                for (int c = 0; c < v; c++) {
+                    za += Math.exp(la[r * v + c] / temperature);
+                    zb += Math.exp(lb[r * v + c] / temperature);
+                    zavg += Math.exp(avg[r * v + c] / temperature);
+                }
+                for (int c = 0; c < v; c++) {
+                    double expected = 0.5 * (Math.exp(la[r * v + c] / temperature) / za + Math.exp(lb[r * v + c] / temperature) / zb);
+                    double got = Math.exp(avg[r * v + c] / temperature) / zavg;
+                    assertEquals(expected, got, 1e-5, "row " + r + " token " + c);
+                }
             }
         }
     }

@@ -2,23 +2,22 @@ package dev.pocketlm.cpu;
 
 import dev.pocketlm.tensor.spi.Storage;
 
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 
-/** Host memory: an off-heap segment we allocated (and free), or a caller's segment (a mapped file) we only borrow. */
+/** Host memory: a block from the {@link HostMemoryPool} (returned to it when freed), or a caller's segment (a mapped file) we only borrow. */
 final class CpuStorage implements Storage {
-    private final Arena arena;
+    private final HostMemoryPool.Block block;
     private final MemorySegment segment;
     private volatile boolean freed;
 
-    private CpuStorage(Arena arena, MemorySegment segment) {
-        this.arena = arena;
+    private CpuStorage(HostMemoryPool.Block block, MemorySegment segment) {
+        this.block = block;
         this.segment = segment;
     }
 
     static CpuStorage allocate(long bytes) {
-        Arena arena = Arena.ofShared();
-        return new CpuStorage(arena, arena.allocate(bytes, 64));
+        HostMemoryPool.Block b = HostMemoryPool.SHARED.take(bytes);
+        return new CpuStorage(b, b.segment().asSlice(0, bytes));
     }
 
     static CpuStorage borrow(MemorySegment hostBytes) {
@@ -34,9 +33,9 @@ final class CpuStorage implements Storage {
 
     @Override public boolean isFreed() { return freed; }
 
-    @Override public void free() {
+    @Override public synchronized void free() {
         if (freed) return;
         freed = true;
-        if (arena != null) arena.close();
+        if (block != null) HostMemoryPool.SHARED.give(block);
     }
 }

@@ -1,0 +1,65 @@
+package dev.pocketlm.cpu;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedDeque;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Recycles off-heap blocks by power-of-two size class. Closing a shared Arena costs tens of microseconds (a
+ * handshake with every thread) and one generated token frees hundreds of intermediate tensors, so freed blocks up
+ * to {@code capacity} bytes wait here for the next allocation of their class; the rest are released at once.
+ */
+final class HostMemoryPool {
+    /** One per JVM; -Dpocket.cpu.poolBytes sets how much freed memory it may keep (default 256 MiB). */
+    static final HostMemoryPool SHARED = new HostMemoryPool(Long.getLong("pocket.cpu.poolBytes", 256L << 20));
+
+    private static final long MIN_CLASS = 256, MAX_CLASS = 64L << 20;
+
+    /** An allocation and the arena that owns it. */
+    record Block(Arena arena, MemorySegment segment) {}
+
+    private final Map<Long, ConcurrentLinkedDeque<Block>> free = new ConcurrentHashMap<>();
+    private final AtomicLong pooledBytes = new AtomicLong();
+    private final long capacity;
+
+    HostMemoryPool(long capacity) {
+        this.capacity = capacity;
+    }
+
+    /** A block of at least {@code bytes} bytes, 64-byte aligned, with undefined contents. */
+    Block take(long bytes) {
+        long size = sizeClass(bytes);
+        if (size > 0) {
+            ConcurrentLinkedDeque<Block> q = free.get(size);
+            Block b = q == null ? null : q.pollFirst();
+            if (b != null) {
+                pooledBytes.addAndGet(-size);
+                return b;
+            }
+        }
+        Arena arena = Arena.ofShared();
+        return new Block(arena, arena.allocate(size > 0 ? size : bytes, 64));
+    }
+
+    /** Returns a block taken from this pool; it is kept for reuse while the pool is under capacity. */
+    void give(Block b) {
+        long size = b.segment().byteSize();
+        if (sizeClass(size) == size) {
+            if (pooledBytes.addAndGet(size) <= capacity) {
+                free.computeIfAbsent(size, k -> new ConcurrentLinkedDeque<>()).addFirst(b);
+                return;
+            }
+            pooledBytes.addAndGet(-size);
+        }
+        b.arena().close();
+    }
+
+    /** The power of two that holds {@code bytes} (at least 256), or -1 above 64 MiB (allocated exactly, not pooled). */
+    static long sizeClass(long bytes) {
+        if (bytes > MAX_CLASS) return -1;
+        return bytes <= MIN_CLASS ? MIN_CLASS : Long.highestOneBit(bytes - 1) << 1;
+    }
+}

@@ -62,7 +62,7 @@ public interface Kernels {
     /** out[i] = table[ids[i]] as F32. table [V, C] of any floating dtype (quantized included), ids I32 [N]. */
     void getRows(Tensor table, Tensor ids, Tensor out);
 
-    /** dst[ids[i]] = src[i]. src [N, C] F32, ids I32 [N], dst [R, C] F32 or F16 (the KV cache write). */
+    /** dst[ids[i]] = src[i]; with repeated ids the last row wins. src [N, C] F32, ids I32 [N], dst [R, C] F32 or F16 (the KV cache write). */
     void setRows(Tensor src, Tensor ids, Tensor dst);
 
     /** dst[ids[i]] += src[i] (the backward of getRows). src [N, C] F32, dst [V, C] F32. */

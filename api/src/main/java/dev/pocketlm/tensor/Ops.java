@@ -23,6 +23,7 @@ public final class Ops {
         Backend be = sameBackend(op, a, b);
         requireDType(op, a, DType.F32);
         require(a.rank() >= 2 && b.rank() >= 2, op, "operands need rank >= 2", a, b);
+        require(a.size() > 0 && b.size() > 0, op, "operands must not be empty", a, b);
         if (b.dtype() != DType.F32) {
             require(b.dtype().isFloating(), op, "b must be a floating type", a, b);
             require(transB && b.rank() == 2, op, b.dtype() + " weights are supported only as a 2-D [N, K] matrix with transB", a, b);

@@ -16,7 +16,7 @@ import java.util.stream.IntStream;
  * text is split by the GPT-2 pre-tokenizer regex, each piece's UTF-8 bytes are mapped to characters
  * ({@link Gpt2Bytes}), then adjacent symbols are merged lowest merge rank first (leftmost on ties).
  */
-public final class Gpt2Tokenizer implements Tokenizer {
+public final class Gpt2Tokenizer extends VocabularyTokenizer {
     static final String MODEL = "gpt2";
     static final String MERGES = "tokenizer.ggml.merges";
     static final String PRE = "tokenizer.ggml.pre";
@@ -26,12 +26,11 @@ public final class Gpt2Tokenizer implements Tokenizer {
             "'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)|\\s+",
             Pattern.UNICODE_CHARACTER_CLASS);
 
-    private final Vocabulary vocab;
     /** Merge text "left right" to its rank (its index in tokenizer.ggml.merges; the first of duplicates). */
     private final Map<String, Integer> ranks;
 
     private Gpt2Tokenizer(Vocabulary vocab, String[] merges) {
-        this.vocab = vocab;
+        super(vocab);
         ranks = new HashMap<>(merges.length * 2);
         for (int i = 0; i < merges.length; i++) ranks.putIfAbsent(merges[i], i);
     }
@@ -103,17 +102,4 @@ public final class Gpt2Tokenizer implements Tokenizer {
     }
 
     @Override public boolean addsSpacePrefix() { return false; }
-
-    @Override public int bosId() { return vocab.bos; }
-
-    @Override public int eosId() { return vocab.eos; }
-
-    @Override public boolean addBos() { return vocab.addBos; }
-
-    @Override public int vocabSize() { return vocab.size(); }
-
-    @Override public String token(int id) {
-        vocab.checkId(id);
-        return vocab.tokens[id];
-    }
 }

@@ -13,18 +13,17 @@ import java.util.stream.IntStream;
  * highest-scoring pair first (leftmost on ties) while the merged text is a token; characters left without a token
  * fall back to {@code <0xNN>} byte tokens.
  */
-public final class SentencePieceTokenizer implements Tokenizer {
+public final class SentencePieceTokenizer extends VocabularyTokenizer {
     static final String MODEL = "llama";
     static final String ADD_SPACE_PREFIX = "tokenizer.ggml.add_space_prefix";
     private static final char SPACE_MARK = '\u2581';
 
-    private final Vocabulary vocab;
     private final boolean addSpacePrefix;
     /** Token of each byte value ({@code <0xNN>}, else the one-byte text), or NO_TOKEN. */
     private final int[] byteTokens = new int[256];
 
     private SentencePieceTokenizer(Vocabulary vocab, boolean addSpacePrefix) {
-        this.vocab = vocab;
+        super(vocab);
         this.addSpacePrefix = addSpacePrefix;
         for (int b = 0; b < 256; b++) {
             int id = vocab.id(byteTokenText(b));
@@ -112,17 +111,4 @@ public final class SentencePieceTokenizer implements Tokenizer {
     }
 
     @Override public boolean addsSpacePrefix() { return addSpacePrefix; }
-
-    @Override public int bosId() { return vocab.bos; }
-
-    @Override public int eosId() { return vocab.eos; }
-
-    @Override public boolean addBos() { return vocab.addBos; }
-
-    @Override public int vocabSize() { return vocab.size(); }
-
-    @Override public String token(int id) {
-        vocab.checkId(id);
-        return vocab.tokens[id];
-    }
 }

@@ -5,7 +5,7 @@ import dev.pocketlm.model.gguf.GgufFile;
 import dev.pocketlm.model.gguf.GgufMetadata;
 
 /** Text to token ids and back, built from a GGUF vocabulary; behaves like llama.cpp's tokenizer of the same kind. */
-public sealed interface Tokenizer permits SentencePieceTokenizer, Gpt2Tokenizer, CharTokenizer {
+public sealed interface Tokenizer permits VocabularyTokenizer, CharTokenizer {
     /** The id returned by {@link #bosId()} or {@link #eosId()} when the vocabulary has no such token. */
     int NO_TOKEN = -1;
     String MODEL_KEY = "tokenizer.ggml.model";

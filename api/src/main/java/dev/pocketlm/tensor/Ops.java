@@ -309,15 +309,32 @@ public final class Ops {
     public static Tensor cast(Tensor x, DType dtype) {
         String op = "cast";
         x.checkOpen(op);
-        boolean ok = switch (dtype) {
-            case F32, F16, BF16 -> x.dtype() == DType.F32 || x.dtype() == DType.F16 || x.dtype() == DType.BF16;
-            case I32 -> x.dtype() == DType.I32;
-            default -> false;
-        };
-        require(ok, op, "cannot convert " + x.dtype() + " to " + dtype + " (supported: F32, F16, BF16 among themselves)", x);
+        require(convertible(x.dtype(), dtype), op, "cannot convert " + x.dtype() + " to " + dtype + " (supported: F32, F16, BF16 among themselves)", x);
         Tensor out = x.backend().empty(dtype, x.shape());
         x.backend().kernels().copy(x, out);
         return out;
+    }
+
+    /**
+     * Writes src into the existing contiguous tensor dst (a view such as a KV-cache slice), converting between F32,
+     * F16 and BF16; not differentiable.
+     */
+    public static void assign(Tensor dst, Tensor src) {
+        String op = "assign";
+        sameBackend(op, dst, src);
+        require(dst.shape().equals(src.shape()), op, "dst and src must have the same shape", dst, src);
+        require(dst.isContiguous(), op, "dst must be contiguous", dst, src);
+        require(convertible(src.dtype(), dst.dtype()), op, "cannot convert " + src.dtype() + " to " + dst.dtype()
+                + " (supported: F32, F16, BF16 among themselves)", dst, src);
+        dst.backend().kernels().copy(src, dst);
+    }
+
+    private static boolean convertible(DType from, DType to) {
+        return switch (to) {
+            case F32, F16, BF16 -> from == DType.F32 || from == DType.F16 || from == DType.BF16;
+            case I32 -> from == DType.I32;
+            default -> false;
+        };
     }
 
     /** A differentiable reshape (a view of a contiguous tensor). */

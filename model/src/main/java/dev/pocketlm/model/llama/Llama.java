@@ -57,8 +57,9 @@ public final class Llama implements AutoCloseable {
         Tensor q = LlamaBlocks.rotatedHeads(Ops.linear(h, w.wq()), c.heads(), pos, c);
         Tensor k = LlamaBlocks.rotatedHeads(Ops.linear(h, w.wk()), c.kvHeads(), pos, c);
         Tensor kc = cache.keys(layer), vc = cache.values(layer);
-        Ops.setRows(k.reshape(t, c.kvDim()), pos, kc.reshape(-1, c.kvDim()));
-        Ops.setRows(Ops.linear(h, w.wv()), pos, vc.reshape(-1, c.kvDim()));
+        // Positions pos0.. are consecutive rows of the cache: write them as one slice, no index list needed.
+        Ops.assign(kc.slice(pos0, t), k);
+        Ops.assign(vc.slice(pos0, t), Ops.linear(h, w.wv()).reshape(t, c.kvHeads(), c.headDim()));
         int seen = pos0 + t;
         Tensor att = Ops.attention(q, kc.slice(0, seen), vc.slice(0, seen), LlamaBlocks.attentionScale(c), pos0);
         return Ops.linear(att.reshape(t, c.dim()), w.wo());

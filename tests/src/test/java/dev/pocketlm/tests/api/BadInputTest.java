@@ -37,6 +37,8 @@ class BadInputTest {
             failsMentioning(() -> Ops.silu(q), "silu", "expected F32", "Q8_0");
             failsMentioning(() -> Ops.matmul(x, q, false, false), "matmul", "Q8_0 weights are supported only as a 2-D [N, K] matrix with transB");
             failsMentioning(() -> Ops.crossEntropy(x, x.reshape(64)), "cross_entropy", "expected I32");
+            failsMentioning(() -> Ops.assign(x, q), "assign", "cannot convert Q8_0 to F32");
+            failsMentioning(() -> Ops.assign(x.slice(0, 1), x), "assign", "same shape", "[1, 32]", "[2, 32]");
         }
     }
 

@@ -12,7 +12,7 @@ step() { echo "== $*" >&2; "$@"; }
 step ./pocket train --data $data --out models/babygpt.gguf --dim 128 --layers 4 --heads 4 \
   --context 64 --batch 12 --steps 2000 --lr 1e-3 --min-lr 1e-4 --warmup 100
 
-# The teacher: 6 layers x 192 wide, context 128 (the largest that trains in about 20 minutes on 2 cores).
+# The teacher: 6 layers x 192 wide, context 128 (the largest that trains in about ten minutes on 2 cores).
 step ./pocket train --data $data --out models/teacher.gguf --dim 192 --layers 6 --heads 6 \
   --context 128 --batch 16 --steps 900 --lr 1e-3 --min-lr 1e-4 --warmup 50
 

@@ -47,6 +47,17 @@ KERNEL void quantize_q8_blocks(const float* x, long xOff, signed char* xq, long 
     }
 }
 
+/* Reduces each activation row's per-lane partial sums across the warp; lane 0 writes y[m, row]. */
+__device__ inline void store_row_sums(const float* acc, int M, int N, int row, int lane, float* y, long yOff) {
+#pragma unroll
+    for (int m = 0; m < DP4A_MAX_ROWS; m++) {
+        if (m < M) {
+            float total = warp_sum(acc[m]);
+            if (lane == 0) y[yOff + (long) m * N + row] = total;
+        }
+    }
+}
+
 /* y[m, n] = dot(w row n, x row m), m < M <= DP4A_MAX_ROWS, w a blockQ8_0 [N, K]. Local 128 (4 rows), groups ceil(N / 4). */
 KERNEL void matvec_q8_0_dp4a(const uchar* w, long wOff, const signed char* xq, long xqOff, const float* xd, long xdOff,
                              float* y, long yOff, int M, int N, int K) {
@@ -72,13 +83,7 @@ KERNEL void matvec_q8_0_dp4a(const uchar* w, long wOff, const signed char* xq, l
             }
         }
     }
-#pragma unroll
-    for (int m = 0; m < DP4A_MAX_ROWS; m++) {
-        if (m < M) {
-            float total = warp_sum(acc[m]);
-            if (lane == 0) y[yOff + (long) m * N + row] = total;
-        }
-    }
+    store_row_sums(acc, M, N, row, lane, y, yOff);
 }
 
 /* As matvec_q8_0_dp4a for a blockQ4_0 weight: sum (q - 8) dw * qx dx = dw (dx * sum(q qx) - 8 s). */
@@ -111,11 +116,5 @@ KERNEL void matvec_q4_0_dp4a(const uchar* w, long wOff, const signed char* xq, l
             }
         }
     }
-#pragma unroll
-    for (int m = 0; m < DP4A_MAX_ROWS; m++) {
-        if (m < M) {
-            float total = warp_sum(acc[m]);
-            if (lane == 0) y[yOff + (long) m * N + row] = total;
-        }
-    }
+    store_row_sums(acc, M, N, row, lane, y, yOff);
 }

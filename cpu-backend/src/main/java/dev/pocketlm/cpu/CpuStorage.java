@@ -1,5 +1,6 @@
 package dev.pocketlm.cpu;
 
+import dev.pocketlm.tensor.DType;
 import dev.pocketlm.tensor.spi.Storage;
 
 import java.lang.foreign.MemorySegment;
@@ -9,6 +10,7 @@ final class CpuStorage implements Storage {
     private final HostMemoryPool.Block block;
     private final MemorySegment segment;
     private volatile boolean freed;
+    private PackedRows packed;
 
     private CpuStorage(HostMemoryPool.Block block, MemorySegment segment) {
         this.block = block;
@@ -29,6 +31,17 @@ final class CpuStorage implements Storage {
         return segment;
     }
 
+    /**
+     * The weight rows at {@code byteOffset} ({@code rows} x {@code k} of {@code dtype}) repacked for matvec, packed on
+     * first use; null when they do not pack, when the memory is writable (it could change under the copy), or when
+     * another view of this storage was packed first.
+     */
+    synchronized PackedRows packedRows(long byteOffset, DType dtype, int rows, int k, CpuThreads threads, boolean parallel) {
+        if (!segment.isReadOnly() || !PackedRows.supports(dtype, k)) return null;
+        if (packed == null) packed = PackedRows.pack(segment(), byteOffset, dtype, rows, k, threads, parallel);
+        return packed.packs(byteOffset, dtype, rows, k) ? packed : null;
+    }
+
     @Override public long byteSize() { return segment.byteSize(); }
 
     @Override public boolean isFreed() { return freed; }
@@ -37,5 +50,6 @@ final class CpuStorage implements Storage {
         if (freed) return;
         freed = true;
         if (block != null) HostMemoryPool.SHARED.give(block);
+        if (packed != null) packed.close();
     }
 }

@@ -30,9 +30,10 @@ final class Gemm {
 
     /**
      * Operands of one batched product. a holds {@code batches} matrices [m, k] ([k, m] when transA); b holds
-     * batches / perB matrices [k, n] ([n, k] when transB) of dtype bType; out holds batches [m, n].
+     * batches / perB matrices [k, n] ([n, k] when transB) of dtype bType, or b's rows come from bPacked when not
+     * null; out holds batches [m, n].
      */
-    record Problem(MemorySegment a, MemorySegment b, DType bType, MemorySegment out,
+    record Problem(MemorySegment a, MemorySegment b, DType bType, PackedRows bPacked, MemorySegment out,
                    int batches, int perB, int m, int k, int n, boolean transA, boolean transB) {}
 
     private Gemm() {}
@@ -111,7 +112,11 @@ final class Gemm {
                     for (int k = 0; k < kc; k++) packedB[base + k * NR] = 0;
                     continue;
                 }
-                WeightRows.decode(p.bType, p.b, bBase + p.bType.bytes((long) (n0 + c) * p.k + k0), row, 0, kc);
+                if (p.bPacked != null) {
+                    p.bPacked.decode(n0 + c, k0, kc, row);
+                } else {
+                    WeightRows.decode(p.bType, p.b, bBase + p.bType.bytes((long) (n0 + c) * p.k + k0), row, 0, kc);
+                }
                 for (int k = 0; k < kc; k++) packedB[base + k * NR] = row[k];
             }
             return;

@@ -3,6 +3,7 @@ package dev.pocketlm.cpu;
 import dev.pocketlm.tensor.Backend;
 import dev.pocketlm.tensor.DType;
 import dev.pocketlm.tensor.RopeMode;
+import dev.pocketlm.tensor.Shape;
 import dev.pocketlm.tensor.Tensor;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -10,6 +11,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
+import java.lang.foreign.MemorySegment;
 import java.util.Random;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -18,7 +20,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 /** Every op VectorKernels accelerates, against ReferenceKernels on random inputs, under the conformance bounds. */
 class VectorKernelsTest {
-    private static final double ELEMENTWISE = 1e-7, MATMUL = 5e-4;
+    private static final double ELEMENTWISE = 1e-7, MATMUL = 5e-4, SAME_WEIGHTS = 1e-9;
 
     private static Backend fast, reference;
     private final Random random = new Random(20261129);
@@ -83,6 +85,29 @@ class VectorKernelsTest {
         compareMatmul(a, w, false, true, rows, n, new int[0]);
     }
 
+    @ParameterizedTest(name = "read-only {0} weight [{3}, {2}] x {1} rows")
+    @CsvSource({
+            "Q8_0, 1, 512, 33", "Q8_0, 3, 576, 70", "Q8_0, 4, 1088, 19", "Q8_0, 9, 576, 45", "Q8_0, 64, 1536, 70",
+            "Q4_0, 1, 512, 33", "Q4_0, 3, 576, 70", "Q4_0, 4, 1088, 19", "Q4_0, 9, 576, 45", "Q4_0, 64, 1536, 70",
+            "Q4_0, 2, 96, 33", "F16, 2, 300, 33"})
+    void matmulReadOnlyWeightRows(DType type, int rows, int k, int n) {
+        Operand a = operand(DType.F32, new int[]{rows, k});
+        Operand w = operand(type, new int[]{n, k}).readOnly();
+        // the same weights on both sides: only float rounding differs, so the bound is tight
+        compare(SAME_WEIGHTS, new int[]{rows, n}, (be, out) -> be.kernels().matmul(a.on(be), w.on(be), out, false, true));
+    }
+
+    @Test void readOnlyQuantizedWeightsArePackedOnceAndWritableOnesNever() {
+        Tensor mapped = operand(DType.Q4_0, new int[]{8, 1024}).readOnly().on(fast);
+        Tensor writable = operand(DType.Q4_0, new int[]{8, 1024}).on(fast);
+        CpuStorage storage = (CpuStorage) mapped.storage();
+        PackedRows first = storage.packedRows(mapped.byteOffset(), DType.Q4_0, 8, 1024, CpuThreads.shared(), true);
+        assertEquals(WeightRows.QUANTIZED && WeightRows.L <= 32, first != null, "packed on a machine with quantized kernels");
+        assertTrue(first == storage.packedRows(mapped.byteOffset(), DType.Q4_0, 8, 1024, CpuThreads.shared(), true), "packed once");
+        assertEquals(null, storage.packedRows(mapped.byteOffset(), DType.Q4_0, 4, 1024, CpuThreads.shared(), true), "another view");
+        assertEquals(null, ((CpuStorage) writable.storage()).packedRows(0, DType.Q4_0, 8, 1024, CpuThreads.shared(), true));
+    }
+
     @Test void matmulQuantizedWeightUnderBatchedActivations() {
         Operand a = operand(DType.F32, new int[]{3, 5, 64});
         Operand w = operand(DType.Q4_0, new int[]{40, 64});
@@ -140,7 +165,7 @@ class VectorKernelsTest {
     void unaryOps(int rows, int cols) {
         int[] dims = {rows, cols};
         Operand x = operand(DType.F32, dims), up = operand(DType.F32, dims);
-        Operand wide = new Operand(DType.F32, dims, scaled(x.values, 12f)); // exercises exp far from 0
+        Operand wide = new Operand(DType.F32, dims, scaled(x.values, 12f), false); // exercises exp far from 0
         compare(ELEMENTWISE, dims, (be, out) -> be.kernels().scale(x.on(be), -1.7f, out));
         compare(ELEMENTWISE, dims, (be, out) -> be.kernels().silu(wide.on(be), out));
         compare(ELEMENTWISE, dims, (be, out) -> be.kernels().swiglu(wide.on(be), up.on(be), out));
@@ -200,8 +225,16 @@ class VectorKernelsTest {
     // ---- helpers ----
 
     /** Random values in [-1, 1] of a given dtype and shape, encoded the same way on both backends. */
-    private record Operand(DType type, int[] dims, float[] values) {
-        Tensor on(Backend backend) { return backend.fromFloats(type, values, dims); }
+    /** Host values of an operand; a read-only one is mapped as a model file's weights are. */
+    private record Operand(DType type, int[] dims, float[] values, boolean mapped) {
+        Operand readOnly() { return new Operand(type, dims, values, true); }
+
+        Tensor on(Backend backend) {
+            if (!mapped) return backend.fromFloats(type, values, dims);
+            MemorySegment bytes = MemorySegment.ofArray(new byte[Math.toIntExact(type.bytes(values.length))]);
+            type.codec().encode(values, 0, bytes, 0, values.length);
+            return backend.map(type, Shape.of(dims), bytes.asReadOnly());
+        }
     }
 
     private Operand operand(DType type, int[] dims) {
@@ -209,7 +242,7 @@ class VectorKernelsTest {
         for (int d : dims) size *= d;
         float[] v = new float[Math.toIntExact(size)];
         for (int i = 0; i < v.length; i++) v[i] = random.nextFloat() * 2 - 1;
-        return new Operand(type, dims, v);
+        return new Operand(type, dims, v, false);
     }
 
     private static float[] scaled(float[] v, float s) {

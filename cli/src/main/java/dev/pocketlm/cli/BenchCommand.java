@@ -26,18 +26,23 @@ final class BenchCommand implements Callable<Integer> {
 
     @Option(names = "--gen", defaultValue = "32", description = "Generated tokens (default ${DEFAULT-VALUE}).") int genTokens;
 
-    @Option(names = "--repeat", defaultValue = "2", description = "Measured runs after one warm-up; the best is reported.") int repeat;
+    @Option(names = "--warmup", defaultValue = "3",
+            description = "Unmeasured full runs first (default ${DEFAULT-VALUE}): the JIT compiles the kernels meanwhile.") int warmup;
+
+    @Option(names = "--repeat", defaultValue = "3", description = "Measured runs after the warm-up; the best is reported (default ${DEFAULT-VALUE}).") int repeat;
 
     @Option(names = "--json", description = "Print one JSON object.") boolean json;
 
     @Override public Integer call() throws Exception {
+        if (promptTokens < 1 || genTokens < 2) throw new IllegalArgumentException("--prompt must be at least 1 and --gen at least 2, got " + promptTokens + " and " + genTokens);
+        if (warmup < 0 || repeat < 1) throw new IllegalArgumentException("--warmup must be at least 0 and --repeat at least 1, got " + warmup + " and " + repeat);
         try (Backend be = options.openBackend(); LoadedModel m = options.load(be)) {
             int vocab = m.model().config().vocabSize();
             SplittableRandom rng = new SplittableRandom(7);
             int[] prompt = new int[promptTokens];
             for (int i = 0; i < prompt.length; i++) prompt[i] = rng.nextInt(vocab);
             Generator gen = new Generator(m.model(), SamplerSettings.greedy(), DType.F32);
-            gen.generate(prompt, Math.min(genTokens, 4), id -> true, null);
+            for (int w = 0; w < warmup; w++) gen.generate(prompt, genTokens, id -> true, null);
             double bestPrompt = 0, bestGen = 0;
             for (int r = 0; r < repeat; r++) {
                 Generator.Stats s = gen.generate(prompt, genTokens, id -> true, null);

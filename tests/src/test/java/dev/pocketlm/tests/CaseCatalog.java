@@ -82,6 +82,11 @@ public final class CaseCatalog {
         matmul(F16, 2, 1, 2048, 2048, false, true);
         // Many rows of activations, off every tile size: the batched (prompt) path of quantized weights.
         for (DType w : new DType[]{F16, Q8_0, Q4_0}) matmul(w, 2, 67, 1024, 515, false, true);
+        // Weights mapped read-only as from a model file: whole groups of 16 blocks, a tail, one token and a prompt.
+        for (DType w : new DType[]{Q8_0, Q4_0}) {
+            for (int[] mkn : new int[][]{{1, 576, 37}, {3, 1088, 19}, {9, 576, 45}, {67, 1536, 70}}) weightMatmul(w, mkn[0], mkn[1], mkn[2]);
+        }
+        weightMatmul(F16, 2, 300, 33);
         // Batched: 8 query heads over 2 KV heads (head i meets KV head i / 4), as in GQA attention.
         matmulBatched(new int[]{8, 16, 64}, new int[]{2, 40, 64}, false, true);
         matmulBatched(new int[]{8, 16, 40}, new int[]{2, 40, 64}, false, false);
@@ -97,14 +102,19 @@ public final class CaseCatalog {
         if (rank == 3) a = new int[]{2, a[0], a[1]};
         int[] b = transB ? new int[]{n, k} : new int[]{k, n};
         String form = "matmul " + (transA ? "T" : "N") + (transB ? "T" : "N");
-        matmulCase(form, bType, a, b, transA, transB);
+        matmulCase(form, bType, a, b, transA, transB, false);
+    }
+
+    /** x W^T with W [n, k] mapped read-only, as a loaded model's weights are. */
+    private void weightMatmul(DType wType, int m, int k, int n) {
+        matmulCase("matmul NT mapped weight", wType, new int[]{m, k}, new int[]{n, k}, false, true, true);
     }
 
     private void matmulBatched(int[] a, int[] b, boolean transA, boolean transB) {
-        matmulCase("matmul batched " + (transA ? "T" : "N") + (transB ? "T" : "N"), F32, a, b, transA, transB);
+        matmulCase("matmul batched " + (transA ? "T" : "N") + (transB ? "T" : "N"), F32, a, b, transA, transB, false);
     }
 
-    private void matmulCase(String op, DType bType, int[] aDims, int[] bDims, boolean transA, boolean transB) {
+    private void matmulCase(String op, DType bType, int[] aDims, int[] bDims, boolean transA, boolean transB, boolean mappedB) {
         int m = transA ? aDims[aDims.length - 1] : aDims[aDims.length - 2];
         int n = transB ? bDims[bDims.length - 2] : bDims[bDims.length - 1];
         int[] outDims = aDims.clone();
@@ -114,7 +124,8 @@ public final class CaseCatalog {
             float[] a = uniform(rnd, size(aDims)), b = uniform(rnd, size(bDims));
             return run -> {
                 Tensor out = run.output(F32, outDims);
-                run.kernels().matmul(run.input(a, aDims), run.input(bType, b, bDims), out, transA, transB);
+                Tensor bTensor = mappedB ? run.weight(bType, b, bDims) : run.input(bType, b, bDims);
+                run.kernels().matmul(run.input(a, aDims), bTensor, out, transA, transB);
                 return run.read(out);
             };
         });

@@ -43,6 +43,14 @@ public final class DeviceRun {
     /** An input of a floating dtype, encoded (rounded or quantized) by the reference codec. */
     public Tensor input(DType dtype, float[] values, int... dims) { return backend.fromFloats(dtype, values, dims); }
 
+    /** A weight as a model file's are: read-only host memory handed to {@link Backend#map} (the CPU repacks such rows). */
+    public Tensor weight(DType dtype, float[] values, int... dims) {
+        Shape shape = Shape.of(dims);
+        MemorySegment bytes = MemorySegment.ofArray(new byte[Math.toIntExact(dtype.bytes(shape.size()))]);
+        dtype.codec().encode(values, 0, bytes, 0, values.length);
+        return backend.map(dtype, shape, bytes.asReadOnly());
+    }
+
     /** An I32 vector [n] of row ids, positions or targets. */
     public Tensor ids(int[] values) { return backend.fromInts(values, values.length); }
 

@@ -83,7 +83,10 @@ final class Gemm {
         }
     }
 
-    /** packedA[strip][k][r] = op(a)[mb + strip * MR + r, k0 + k], zero past the last row. */
+    /**
+     * packedA[strip][k][r] = op(a)[mb + strip * MR + r, k0 + k], zero past the last row; with k in b's packed order
+     * when b comes from {@link PackedRows}.
+     */
     private static void packA(Problem p, long aBase, int mb, int mc, int k0, int kc, float[] packedA) {
         for (int is = 0; is < mc; is += MR) {
             int base = is * kc;
@@ -91,6 +94,9 @@ final class Gemm {
                 int row = mb + is + r;
                 if (is + r >= mc) {
                     for (int k = 0; k < kc; k++) packedA[base + k * MR + r] = 0;
+                } else if (p.bPacked != null) {
+                    long rowAt = aBase + 4L * row * p.k;
+                    for (int k = 0; k < kc; k++) packedA[base + k * MR + r] = p.a.get(FLOAT, rowAt + 4L * p.bPacked.naturalIndex(k0 + k));
                 } else if (p.transA) {
                     for (int k = 0; k < kc; k++) packedA[base + k * MR + r] = p.a.get(FLOAT, aBase + 4L * ((long) (k0 + k) * p.m + row));
                 } else {
@@ -113,7 +119,7 @@ final class Gemm {
                     continue;
                 }
                 if (p.bPacked != null) {
-                    p.bPacked.decode(n0 + c, k0, kc, row);
+                    p.bPacked.decodePackedOrder(n0 + c, k0, kc, row);
                 } else {
                     WeightRows.decode(p.bType, p.b, bBase + p.bType.bytes((long) (n0 + c) * p.k + k0), row, 0, kc);
                 }

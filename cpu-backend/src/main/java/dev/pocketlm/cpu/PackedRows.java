@@ -37,6 +37,8 @@ final class PackedRows implements AutoCloseable {
     private final long rowBytes, groupBytes;
     private final Arena arena;
     private final MemorySegment packed;
+    /** naturalIndex[k'] = the row element at position k' of the packed order (the identity past the groups). */
+    private final int[] naturalIndex;
 
     private PackedRows(DType dtype, long sourceOffset, int rows, int k) {
         this.dtype = dtype;
@@ -48,7 +50,28 @@ final class PackedRows implements AutoCloseable {
         this.groupBytes = dtype.bytes((long) L * BLOCK);
         this.arena = Arena.ofShared();
         this.packed = arena.allocate(rows * rowBytes, 64);
+        this.naturalIndex = new int[k];
+        for (int kp = 0; kp < k; kp++) naturalIndex[kp] = kp < groups * L * BLOCK ? natural(kp) : kp;
     }
+
+    /**
+     * The natural position of packed position kp: group g, slot s (field j of word m), lane l is element e of block
+     * g L + l, where Q4_0's byte i of word m holds elements 4m + i (low nibble) and 16 + 4m + i (high nibble).
+     */
+    private int natural(int kp) {
+        int g = kp / (L * BLOCK), s = kp % (L * BLOCK) / L, l = kp % L;
+        int m = s / fields(), j = s % fields();
+        int element = dtype == DType.Q4_0 ? (j % 2 == 0 ? 0 : 16) + 4 * m + j / 2 : 4 * m + j;
+        return (g * L + l) * BLOCK + element;
+    }
+
+    /** Quant fields per 4-byte word: 8 nibbles (Q4_0) or 4 bytes (Q8_0). */
+    private int fields() { return dtype == DType.Q4_0 ? 8 : 4; }
+
+    private int fieldBits() { return 32 / fields(); }
+
+    /** What the stored quants are above the signed value: 8 for Q4_0, 128 for Q8_0 (stored unsigned). */
+    private float zeroPoint() { return dtype == DType.Q4_0 ? 8 : 128; }
 
     /** Whether rows of {@code k} elements of this dtype pack on this machine (at least one whole group). */
     static boolean supports(DType dtype, int k) {
@@ -78,7 +101,7 @@ final class PackedRows implements AutoCloseable {
     DType dtype() { return dtype; }
 
     private void packRow(MemorySegment src, long row) {
-        int quantWords = quantWords(), flip = flip();
+        int quantWords = 32 / fields(), flip = flip();
         long blockBytes = dtype.bytes(BLOCK);
         for (int g = 0; g < groups; g++) {
             long to = row + g * groupBytes;
@@ -101,20 +124,13 @@ final class PackedRows implements AutoCloseable {
      * {@link WeightRows#blockSums} of the row.
      */
     void prepare(float[] x, int xOff, float[] sums, int blockOff, float[] xt, float[] offsets) {
-        boolean q4 = dtype == DType.Q4_0;
-        int fieldBits = q4 ? 4 : 8, fields = 32 / fieldBits;
-        for (int g = 0; g < groups; g++) {
-            int groupX = xOff + g * L * BLOCK;
-            for (int s = 0; s < BLOCK; s++) {
-                int m = s / fields, j = s % fields;
-                // Q4_0: byte i of word m holds elements 4m + i (low nibble) and 16 + 4m + i (high nibble)
-                int element = q4 ? (j % 2 == 0 ? 0 : 16) + 4 * m + j / 2 : 4 * m + j;
-                float scale = j == fields - 1 ? 1 : Math.scalb(1f, -fieldBits * j);
-                for (int l = 0; l < L; l++) xt[groupX + s * L + l] = x[groupX + l * BLOCK + element] * scale;
-            }
+        int fields = fields(), slots = L * BLOCK;
+        for (int kp = 0; kp < groups * slots; kp++) {
+            int j = kp % slots / L % fields;
+            float fieldScale = j == fields - 1 ? 1 : Math.scalb(1f, -fieldBits() * j);
+            xt[xOff + kp] = x[xOff + naturalIndex[kp]] * fieldScale;
         }
-        float offset = q4 ? 8 : 128;
-        for (int b = 0; b < groups * L; b++) offsets[blockOff + b] = offset * sums[blockOff + b];
+        for (int b = 0; b < groups * L; b++) offsets[blockOff + b] = zeroPoint() * sums[blockOff + b];
     }
 
     /** Row {@code row} dotted with the prepared activation row at xOff (x itself for the unpacked tail). */
@@ -177,34 +193,32 @@ final class PackedRows implements AutoCloseable {
 
     private FloatVector scales(long groupOff) { return WeightRows.load16(DType.F16, packed, groupOff); }
 
+    /** The row element at position {@code kp} of the packed order, in which {@link #decodePackedOrder} writes. */
+    int naturalIndex(int kp) { return naturalIndex[kp]; }
+
     /**
-     * Decodes elements [k0, k0 + count) of row {@code row} into dst[0, count); k0 and count are whole blocks. Packed
-     * blocks are first restored to ggml's layout in scratch memory, so the vector decoder does the arithmetic.
+     * Decodes positions [k0, k0 + count) of row {@code row} in the packed order (see {@link #naturalIndex}) into
+     * dst[0, count): a GEMM may sum over k in any order, and in this one a slot's L values are one vector store.
+     * k0 and count are multiples of L (whole blocks past the groups).
      */
-    void decode(int row, int k0, int count, float[] dst) {
-        long rowOff = row * rowBytes, blockBytes = dtype.bytes(BLOCK);
-        int first = k0 / BLOCK, end = first + count / BLOCK, packedEnd = Math.max(first, Math.min(end, groups * L));
-        if (packedEnd > first) {
-            int restored = packedEnd - first;
-            MemorySegment ggml = Scratch.bytes(restored * blockBytes);
-            for (int b = first; b < packedEnd; b++) restore(rowOff, b, ggml, (b - first) * blockBytes);
-            WeightRows.decode(dtype, ggml, 0, dst, 0, restored * BLOCK);
+    void decodePackedOrder(int row, int k0, int count, float[] dst) {
+        long rowOff = row * rowBytes;
+        int slots = L * BLOCK, packedEnd = Math.max(k0, Math.min(k0 + count, groups * slots));
+        FloatVector zeroPoint = FloatVector.broadcast(F, zeroPoint());
+        int fields = fields(), fieldBits = fieldBits(), fieldMask = (1 << fieldBits) - 1;
+        for (int kp = k0; kp < packedEnd; kp += L) {
+            long group = rowOff + kp / slots * groupBytes;
+            int s = kp % slots / L;
+            IntVector word = IntVector.fromMemorySegment(INTS, packed, group + 2L * L + 4L * L * (s / fields), LE);
+            FloatVector q = (FloatVector) word.lanewise(VectorOperators.LSHR, fieldBits * (s % fields)).and(fieldMask)
+                    .convert(VectorOperators.I2F, 0);
+            q.sub(zeroPoint).mul(scales(group)).intoArray(dst, kp - k0);
         }
-        if (end > packedEnd) {
-            WeightRows.decode(dtype, packed, rowOff + packedEnd * blockBytes, dst, (packedEnd - first) * BLOCK, (end - packedEnd) * BLOCK);
+        if (k0 + count > packedEnd) {
+            long blockBytes = dtype.bytes(BLOCK);
+            WeightRows.decode(dtype, packed, rowOff + packedEnd / BLOCK * blockBytes, dst, packedEnd - k0, k0 + count - packedEnd);
         }
     }
-
-    /** Writes packed block {@code b} of the row at {@code rowOff} to {@code to} in ggml's layout: the inverse of packRow. */
-    private void restore(long rowOff, int b, MemorySegment to, long at) {
-        long group = rowOff + b / L * groupBytes;
-        int l = b % L, quantWords = quantWords(), flip = flip();
-        to.set(SHORT, at, packed.get(SHORT, group + 2L * l));
-        for (int m = 0; m < quantWords; m++) to.set(INT, at + 2 + 4L * m, packed.get(INT, group + 2L * L + 4L * L * m + 4L * l) ^ flip);
-    }
-
-    /** 4-byte quant words per block: 4 for Q4_0, 8 for Q8_0. */
-    private int quantWords() { return (int) (groupBytes / L - 2) / 4; }
 
     /** XORed into every quant word: Q8_0's signed bytes become unsigned (plus 128). */
     private int flip() { return dtype == DType.Q8_0 ? 0x80808080 : 0; }

@@ -1,8 +1,5 @@
 package dev.pocketlm.cpu;
 
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
-
 /** Per-thread float buffers, grown on demand and reused, so kernels do not allocate on the hot path. */
 final class Scratch {
     /** What a buffer holds; each slot is one independent buffer per thread. */
@@ -11,7 +8,6 @@ final class Scratch {
     private static final ThreadLocal<Scratch> MINE = ThreadLocal.withInitial(Scratch::new);
 
     private final float[][] buffers = new float[Slot.values().length][];
-    private MemorySegment bytes = MemorySegment.NULL;
 
     private Scratch() {}
 
@@ -24,15 +20,5 @@ final class Scratch {
             mine[slot.ordinal()] = b;
         }
         return b;
-    }
-
-    /**
-     * This thread's off-heap byte buffer of at least {@code size} bytes. Off-heap like the weights, so the vector
-     * loads that read it see one kind of segment and stay compiled as intrinsics.
-     */
-    static MemorySegment bytes(long size) {
-        Scratch mine = MINE.get();
-        if (mine.bytes.byteSize() < size) mine.bytes = Arena.ofAuto().allocate(Math.max(size, 4096), 64);
-        return mine.bytes;
     }
 }

@@ -3,6 +3,7 @@ package dev.pocketlm.bench;
 import dev.pocketlm.tensor.Backend;
 import dev.pocketlm.tensor.Backends;
 import dev.pocketlm.tensor.DType;
+import dev.pocketlm.tensor.Shape;
 import dev.pocketlm.tensor.Tensor;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -16,6 +17,8 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 
@@ -42,8 +45,13 @@ public class MatvecBenchmark {
     @Param({"1"})
     public int rows;
 
+    /** true: W as a model file's weights are, read-only host memory (the CPU repacks Q8_0/Q4_0 rows of such). */
+    @Param({"true", "false"})
+    public boolean mapped;
+
     private Backend device;
     private Tensor x, w, y;
+    private Arena weightMemory;
     private long flopsPerCall;
 
     @Setup(Level.Trial)
@@ -53,7 +61,15 @@ public class MatvecBenchmark {
         device = Backends.open(backend);
         SplittableRandom random = new SplittableRandom(42);
         x = device.fromFloats(randomValues(random, rows * k), rows, k);
-        w = device.fromFloats(dtype, randomValues(random, n * k), n, k);
+        float[] values = randomValues(random, n * k);
+        if (mapped) {
+            weightMemory = Arena.ofShared();
+            MemorySegment bytes = weightMemory.allocate(dtype.bytes((long) n * k), 64);
+            dtype.codec().encode(values, 0, bytes, 0, values.length);
+            w = device.map(dtype, Shape.of(n, k), bytes.asReadOnly());
+        } else {
+            w = device.fromFloats(dtype, values, n, k);
+        }
         y = device.empty(DType.F32, rows, n);
         flopsPerCall = 2L * rows * n * k;
     }
@@ -64,6 +80,7 @@ public class MatvecBenchmark {
         w.close();
         y.close();
         device.close();
+        if (weightMemory != null) weightMemory.close();
     }
 
     @Benchmark

@@ -14,13 +14,14 @@ import java.nio.ByteOrder;
 /**
  * Q8_0 and Q4_0 weight rows repacked once for the one-token matvec ("blocks in lanes"). In ggml's layout a block's
  * 32 weights sit side by side, so a dot product reduces every block across lanes and scales it alone. Here a row's
- * blocks go in groups of L (the float lanes of a vector): the group's L F16 scales ({@code 2L} bytes), then its
- * quants as 4-byte words, word-major: word m of block l at {@code 2L + 4L m + 4l}. One vector load holds word m of L
- * blocks, and one AND + convert + FMA handles L weights, the scales applied once per group (one AVX-512 core, 2048
- * columns in L2: Q8_0 41 GB/s against 26 in ggml's layout, Q4_0 21 against 14). The activations are rearranged to
- * match once per matmul ({@link #prepare}). A row keeps its byte size and position; blocks after the last whole
- * group stay in ggml's layout. Q8_0 quants are stored plus 128 (unsigned), Q4_0's already are plus 8: the offset
- * comes off per block as offset * sum(x).
+ * blocks go in groups of L (the float lanes of a vector) and each group's quants are stored as 4-byte words,
+ * word-major: word m of block l at {@code 4L m + 4l} of the group's words. One vector load holds word m of L blocks,
+ * and one AND + convert + FMA handles L weights, the scales applied once per group (one AVX-512 core, 2048 columns
+ * in L2: Q8_0 41 GB/s against 26 in ggml's layout, Q4_0 21 against 14). A packed row is every group's L F16
+ * scales, then every group's words (64-byte aligned: a load split across two cache lines took a Q8_0 32000 x 2048
+ * matvec from 46 to 13 GB/s), then the blocks after the last whole group in ggml's layout, padded to 64 bytes. The
+ * activations are rearranged to match once per matmul ({@link #prepare}). Q8_0 quants are stored plus 128
+ * (unsigned), Q4_0's already are plus 8: the offset comes off per block as offset * sum(x).
  */
 final class PackedRows implements AutoCloseable {
     private static final VectorSpecies<Float> F = WeightRows.F;
@@ -34,7 +35,8 @@ final class PackedRows implements AutoCloseable {
     private final DType dtype;
     private final long sourceOffset;
     private final int rows, k, groups;
-    private final long rowBytes, groupBytes;
+    /** Bytes of: a source row; a group (L blocks); a group's quant words; a packed row's scales; a packed row. */
+    private final long rowBytes, groupBytes, wordBytes, scaleBytes, packedRowBytes;
     private final Arena arena;
     private final MemorySegment packed;
     /** naturalIndex[k'] = the row element at position k' of the packed order (the identity past the groups). */
@@ -48,8 +50,11 @@ final class PackedRows implements AutoCloseable {
         this.groups = k / BLOCK / L;
         this.rowBytes = dtype.bytes(k);
         this.groupBytes = dtype.bytes((long) L * BLOCK);
+        this.wordBytes = groupBytes - 2L * L;
+        this.scaleBytes = lineUp(2L * L * groups);
+        this.packedRowBytes = lineUp(scaleBytes + groups * wordBytes + rowBytes - groups * groupBytes);
         this.arena = Arena.ofShared();
-        this.packed = arena.allocate(rows * rowBytes, 64);
+        this.packed = arena.allocate(rows * packedRowBytes, 64);
         this.naturalIndex = new int[k];
         for (int kp = 0; kp < k; kp++) naturalIndex[kp] = kp < groups * L * BLOCK ? natural(kp) : kp;
     }
@@ -87,7 +92,7 @@ final class PackedRows implements AutoCloseable {
         PackedRows p = new PackedRows(dtype, sourceOffset, rows, k);
         MemorySegment src = source.asSlice(sourceOffset, rows * p.rowBytes);
         threads.forEach(rows, 64, parallel, (start, end) -> {
-            for (int r = start; r < end; r++) p.packRow(src, r * p.rowBytes);
+            for (int r = start; r < end; r++) p.packRow(src, r * p.rowBytes, r * p.packedRowBytes);
         });
         if (src.isMapped()) src.unload();
         return p;
@@ -100,22 +105,32 @@ final class PackedRows implements AutoCloseable {
 
     DType dtype() { return dtype; }
 
-    private void packRow(MemorySegment src, long row) {
+    private void packRow(MemorySegment src, long from, long to) {
         int quantWords = 32 / fields(), flip = flip();
         long blockBytes = dtype.bytes(BLOCK);
         for (int g = 0; g < groups; g++) {
-            long to = row + g * groupBytes;
             for (int l = 0; l < L; l++) {
-                long from = row + (g * L + l) * blockBytes;
-                packed.set(SHORT, to + 2L * l, src.get(SHORT, from));
+                long block = from + (g * L + l) * blockBytes;
+                packed.set(SHORT, scalesAt(to, g) + 2L * l, src.get(SHORT, block));
                 for (int m = 0; m < quantWords; m++) {
-                    packed.set(INT, to + 2L * L + 4L * L * m + 4L * l, src.get(INT, from + 2 + 4L * m) ^ flip);
+                    packed.set(INT, wordsAt(to, g) + 4L * L * m + 4L * l, src.get(INT, block + 2 + 4L * m) ^ flip);
                 }
             }
         }
         long tail = groups * groupBytes;
-        MemorySegment.copy(src, row + tail, packed, row + tail, rowBytes - tail);
+        MemorySegment.copy(src, from + tail, packed, tailAt(to), rowBytes - tail);
     }
+
+    private static long lineUp(long bytes) { return (bytes + 63) / 64 * 64; }
+
+    /** Where group g's L F16 scales are in the packed row at rowOff: all scales come first, read in order. */
+    private long scalesAt(long rowOff, int g) { return rowOff + 2L * L * g; }
+
+    /** Where group g's quant words start: 64-byte aligned, so every vector load is one cache line. */
+    private long wordsAt(long rowOff, int g) { return rowOff + scaleBytes + g * wordBytes; }
+
+    /** Where the blocks after the last group are, in ggml's layout. */
+    private long tailAt(long rowOff) { return rowOff + scaleBytes + groups * wordBytes; }
 
     /**
      * Lays out one activation row x[xOff, xOff + k) for {@link #dot}: xt[xOff...] gets, per group, slot s (the bit
@@ -135,20 +150,21 @@ final class PackedRows implements AutoCloseable {
 
     /** Row {@code row} dotted with the prepared activation row at xOff (x itself for the unpacked tail). */
     float dot(int row, float[] x, float[] xt, int xOff, float[] sums, float[] offsets, int blockOff) {
-        long off = row * rowBytes;
+        long off = row * packedRowBytes;
         float packedPart = dtype == DType.Q4_0 ? dotQ4_0(off, xt, xOff, offsets, blockOff) : dotQ8_0(off, xt, xOff, offsets, blockOff);
         int done = groups * L * BLOCK;
         if (done == k) return packedPart;
-        return packedPart + WeightRows.dot(dtype, packed, off + groups * groupBytes, x, xOff + done, sums, blockOff + groups * L, k - done);
+        return packedPart + WeightRows.dot(dtype, packed, tailAt(off), x, xOff + done, sums, blockOff + groups * L, k - done);
     }
 
-    private float dotQ4_0(long off, float[] xt, int xOff, float[] offsets, int blockOff) {
+    private float dotQ4_0(long rowOff, float[] xt, int xOff, float[] offsets, int blockOff) {
         FloatVector acc = FloatVector.zero(F);
-        for (int g = 0; g < groups; g++, off += groupBytes, xOff += L * BLOCK, blockOff += L) {
+        for (int g = 0; g < groups; g++, xOff += L * BLOCK, blockOff += L) {
+            long words = wordsAt(rowOff, g);
             // four accumulators: the adds would otherwise wait out the FMA latency
             FloatVector s0 = FloatVector.zero(F), s1 = s0, s2 = s0, s3 = s0;
             for (int m = 0; m < 4; m++) {
-                IntVector v = IntVector.fromMemorySegment(INTS, packed, off + 2L * L + 4L * L * m, LE);
+                IntVector v = IntVector.fromMemorySegment(INTS, packed, words + 4L * L * m, LE);
                 int xs = xOff + 8 * L * m;
                 s0 = field(v, 0x0000000f).fma(FloatVector.fromArray(F, xt, xs), s0);
                 s1 = field(v, 0x000000f0).fma(FloatVector.fromArray(F, xt, xs + L), s1);
@@ -159,24 +175,25 @@ final class PackedRows implements AutoCloseable {
                 s2 = field(v, 0x0f000000).fma(FloatVector.fromArray(F, xt, xs + 6 * L), s2);
                 s3 = top(v, 28).fma(FloatVector.fromArray(F, xt, xs + 7 * L), s3);
             }
-            acc = scales(off).fma(s0.add(s1).add(s2.add(s3)).sub(FloatVector.fromArray(F, offsets, blockOff)), acc);
+            acc = scales(scalesAt(rowOff, g)).fma(s0.add(s1).add(s2.add(s3)).sub(FloatVector.fromArray(F, offsets, blockOff)), acc);
         }
         return acc.reduceLanes(VectorOperators.ADD);
     }
 
-    private float dotQ8_0(long off, float[] xt, int xOff, float[] offsets, int blockOff) {
+    private float dotQ8_0(long rowOff, float[] xt, int xOff, float[] offsets, int blockOff) {
         FloatVector acc = FloatVector.zero(F);
-        for (int g = 0; g < groups; g++, off += groupBytes, xOff += L * BLOCK, blockOff += L) {
+        for (int g = 0; g < groups; g++, xOff += L * BLOCK, blockOff += L) {
+            long words = wordsAt(rowOff, g);
             FloatVector s0 = FloatVector.zero(F), s1 = s0, s2 = s0, s3 = s0;
             for (int m = 0; m < 8; m++) {
-                IntVector v = IntVector.fromMemorySegment(INTS, packed, off + 2L * L + 4L * L * m, LE);
+                IntVector v = IntVector.fromMemorySegment(INTS, packed, words + 4L * L * m, LE);
                 int xs = xOff + 4 * L * m;
                 s0 = field(v, 0x000000ff).fma(FloatVector.fromArray(F, xt, xs), s0);
                 s1 = field(v, 0x0000ff00).fma(FloatVector.fromArray(F, xt, xs + L), s1);
                 s2 = field(v, 0x00ff0000).fma(FloatVector.fromArray(F, xt, xs + 2 * L), s2);
                 s3 = top(v, 24).fma(FloatVector.fromArray(F, xt, xs + 3 * L), s3);
             }
-            acc = scales(off).fma(s0.add(s1).add(s2.add(s3)).sub(FloatVector.fromArray(F, offsets, blockOff)), acc);
+            acc = scales(scalesAt(rowOff, g)).fma(s0.add(s1).add(s2.add(s3)).sub(FloatVector.fromArray(F, offsets, blockOff)), acc);
         }
         return acc.reduceLanes(VectorOperators.ADD);
     }
@@ -191,7 +208,7 @@ final class PackedRows implements AutoCloseable {
         return (FloatVector) v.lanewise(VectorOperators.LSHR, shift).convert(VectorOperators.I2F, 0);
     }
 
-    private FloatVector scales(long groupOff) { return WeightRows.load16(DType.F16, packed, groupOff); }
+    private FloatVector scales(long at) { return WeightRows.load16(DType.F16, packed, at); }
 
     /** The row element at position {@code kp} of the packed order, in which {@link #decodePackedOrder} writes. */
     int naturalIndex(int kp) { return naturalIndex[kp]; }
@@ -202,21 +219,21 @@ final class PackedRows implements AutoCloseable {
      * k0 and count are multiples of L (whole blocks past the groups).
      */
     void decodePackedOrder(int row, int k0, int count, float[] dst) {
-        long rowOff = row * rowBytes;
+        long rowOff = row * packedRowBytes;
         int slots = L * BLOCK, packedEnd = Math.max(k0, Math.min(k0 + count, groups * slots));
         FloatVector zeroPoint = FloatVector.broadcast(F, zeroPoint());
         int fields = fields(), fieldBits = fieldBits(), fieldMask = (1 << fieldBits) - 1;
         for (int kp = k0; kp < packedEnd; kp += L) {
-            long group = rowOff + kp / slots * groupBytes;
-            int s = kp % slots / L;
-            IntVector word = IntVector.fromMemorySegment(INTS, packed, group + 2L * L + 4L * L * (s / fields), LE);
+            int g = kp / slots, s = kp % slots / L;
+            IntVector word = IntVector.fromMemorySegment(INTS, packed, wordsAt(rowOff, g) + 4L * L * (s / fields), LE);
             FloatVector q = (FloatVector) word.lanewise(VectorOperators.LSHR, fieldBits * (s % fields)).and(fieldMask)
                     .convert(VectorOperators.I2F, 0);
-            q.sub(zeroPoint).mul(scales(group)).intoArray(dst, kp - k0);
+            q.sub(zeroPoint).mul(scales(scalesAt(rowOff, g))).intoArray(dst, kp - k0);
         }
         if (k0 + count > packedEnd) {
             long blockBytes = dtype.bytes(BLOCK);
-            WeightRows.decode(dtype, packed, rowOff + packedEnd / BLOCK * blockBytes, dst, packedEnd - k0, k0 + count - packedEnd);
+            long blocksDone = packedEnd / BLOCK - groups * L;
+            WeightRows.decode(dtype, packed, tailAt(rowOff) + blocksDone * blockBytes, dst, packedEnd - k0, k0 + count - packedEnd);
         }
     }
 

@@ -18,8 +18,10 @@ import java.nio.ByteOrder;
  * word-major: word m of block l at {@code 4L m + 4l} of the group's words. One vector load holds word m of L blocks,
  * and one AND + convert + FMA handles L weights, the scales applied once per group (one AVX-512 core, 2048 columns
  * in L2: Q8_0 41 GB/s against 26 in ggml's layout, Q4_0 21 against 14). A packed row is every group's L F16
- * scales, then every group's words (64-byte aligned: a load split across two cache lines took a Q8_0 32000 x 2048
- * matvec from 46 to 13 GB/s), then the blocks after the last whole group in ggml's layout, padded to 64 bytes. The
+ * scales, then every group's words, 64-byte aligned, then the blocks after the last whole group in ggml's layout,
+ * padded to 64 bytes. Layout decides the DRAM rate (Q8_0 32000 x 2048 matvec, 2 threads): scales inside each group,
+ * so half the word loads split two cache lines, 13 GB/s; aligned words with the scales after them, 26; scales
+ * first, so a row is read front to back, 47 (ggml's layout: 44). The
  * activations are rearranged to match once per matmul ({@link #prepare}). Q8_0 quants are stored plus 128
  * (unsigned), Q4_0's already are plus 8: the offset comes off per block as offset * sum(x).
  */

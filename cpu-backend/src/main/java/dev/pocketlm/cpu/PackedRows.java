@@ -17,11 +17,12 @@ import java.nio.ByteOrder;
  * blocks go in groups of L (the float lanes of a vector) and each group's quants are stored as 4-byte words,
  * word-major: word m of block l at {@code 4L m + 4l} of the group's words. One vector load holds word m of L blocks,
  * and one AND + convert + FMA handles L weights, the scales applied once per group (one AVX-512 core, 2048 columns
- * in L2: Q8_0 41 GB/s against 26 in ggml's layout, Q4_0 21 against 14). A packed row is every group's L F16
- * scales, then every group's words, 64-byte aligned, then the blocks after the last whole group in ggml's layout,
- * padded to 64 bytes. Layout decides the DRAM rate (Q8_0 32000 x 2048 matvec, 2 threads): scales inside each group,
- * so half the word loads split two cache lines, 13 GB/s; aligned words with the scales after them, 26; scales
- * first, so a row is read front to back, 47 (ggml's layout: 44). The
+ * in L2: Q8_0 41 GB/s against 26 in ggml's layout, Q4_0 21 against 14). The matrix is stored as column panels
+ * of {@link #PANEL_GROUPS} groups, each panel all rows long; a panel's row is its groups' L F16 scales, then their
+ * words, 64-byte aligned. The blocks after the last whole group follow, every row's in ggml's layout. Layout decides
+ * the DRAM rate (Q8_0 32000 x 2048 matvec, 2 threads): scales inside each group, so half the word loads split two
+ * cache lines, 13 GB/s; aligned words with the scales after them, 26; scales first, so a row is read front to
+ * back, 47 (ggml's layout: 44). The
  * activations are rearranged to match once per matmul ({@link #prepare}). Q8_0 quants are stored plus 128
  * (unsigned), Q4_0's already are plus 8: the offset comes off per block as offset * sum(x).
  */
@@ -32,13 +33,23 @@ final class PackedRows implements AutoCloseable {
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
     private static final ValueLayout.OfShort SHORT = ValueLayout.JAVA_SHORT_UNALIGNED;
     private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT_UNALIGNED;
+    private static final ValueLayout.OfFloat FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED;
     private static final int BLOCK = 32;
+    /**
+     * Groups per column panel: 4 (2048 columns on AVX-512) keeps a panel's activations (8 KiB) in L1 while the
+     * weights stream past. TinyLlama's Q8_0 FFN down projections (K = 5632) from DRAM, 2 threads: 22 GB/s as whole
+     * rows, 28 in panels of 2 groups, 31-34 in panels of 4; rows of 2048 columns are one panel as before.
+     */
+    private static final int PANEL_GROUPS = 4;
 
     private final DType dtype;
     private final long sourceOffset;
     private final int rows, k, groups;
-    /** Bytes of: a source row; a group (L blocks); a group's quant words; a packed row's scales; a packed row. */
-    private final long rowBytes, groupBytes, wordBytes, scaleBytes, packedRowBytes;
+    /** Bytes of: a source row; a group (L blocks); a group's quant words; a row's blocks after the last group. */
+    private final long rowBytes, groupBytes, wordBytes, tailBytes;
+    /** Per column panel: where it starts, its row stride, and its scales' bytes (then its words); the tail's start. */
+    private final long[] panelStart, panelRowBytes, panelScaleBytes;
+    private final long tailStart;
     private final Arena arena;
     private final MemorySegment packed;
     /** naturalIndex[k'] = the row element at position k' of the packed order (the identity past the groups). */
@@ -53,10 +64,22 @@ final class PackedRows implements AutoCloseable {
         this.rowBytes = dtype.bytes(k);
         this.groupBytes = dtype.bytes((long) L * BLOCK);
         this.wordBytes = groupBytes - 2L * L;
-        this.scaleBytes = lineUp(2L * L * groups);
-        this.packedRowBytes = lineUp(scaleBytes + groups * wordBytes + rowBytes - groups * groupBytes);
+        this.tailBytes = rowBytes - groups * groupBytes;
+        int panels = (groups + PANEL_GROUPS - 1) / PANEL_GROUPS;
+        panelStart = new long[panels];
+        panelRowBytes = new long[panels];
+        panelScaleBytes = new long[panels];
+        long at = 0;
+        for (int p = 0; p < panels; p++) {
+            int g = Math.min(PANEL_GROUPS, groups - p * PANEL_GROUPS);
+            panelStart[p] = at;
+            panelScaleBytes[p] = lineUp(2L * L * g);
+            panelRowBytes[p] = panelScaleBytes[p] + g * wordBytes;
+            at += rows * panelRowBytes[p];
+        }
+        this.tailStart = at;
         this.arena = Arena.ofShared();
-        this.packed = arena.allocate(rows * packedRowBytes, 64);
+        this.packed = arena.allocate(Math.max(1, tailStart + rows * tailBytes), 64);
         this.naturalIndex = new int[k];
         for (int kp = 0; kp < k; kp++) naturalIndex[kp] = kp < groups * L * BLOCK ? natural(kp) : kp;
     }
@@ -94,7 +117,7 @@ final class PackedRows implements AutoCloseable {
         PackedRows p = new PackedRows(dtype, sourceOffset, rows, k);
         MemorySegment src = source.asSlice(sourceOffset, rows * p.rowBytes);
         threads.forEach(rows, 64, parallel, (start, end) -> {
-            for (int r = start; r < end; r++) p.packRow(src, r * p.rowBytes, r * p.packedRowBytes);
+            for (int r = start; r < end; r++) p.packRow(src, r);
         });
         if (src.isMapped()) src.unload();
         return p;
@@ -107,32 +130,37 @@ final class PackedRows implements AutoCloseable {
 
     DType dtype() { return dtype; }
 
-    private void packRow(MemorySegment src, long from, long to) {
+    private void packRow(MemorySegment src, int row) {
         int quantWords = 32 / fields(), flip = flip();
-        long blockBytes = dtype.bytes(BLOCK);
+        long from = row * rowBytes, blockBytes = dtype.bytes(BLOCK);
         for (int g = 0; g < groups; g++) {
             for (int l = 0; l < L; l++) {
                 long block = from + (g * L + l) * blockBytes;
-                packed.set(SHORT, scalesAt(to, g) + 2L * l, src.get(SHORT, block));
+                packed.set(SHORT, scalesAt(row, g) + 2L * l, src.get(SHORT, block));
                 for (int m = 0; m < quantWords; m++) {
-                    packed.set(INT, wordsAt(to, g) + 4L * L * m + 4L * l, src.get(INT, block + 2 + 4L * m) ^ flip);
+                    packed.set(INT, wordsAt(row, g) + 4L * L * m + 4L * l, src.get(INT, block + 2 + 4L * m) ^ flip);
                 }
             }
         }
-        long tail = groups * groupBytes;
-        MemorySegment.copy(src, from + tail, packed, tailAt(to), rowBytes - tail);
+        MemorySegment.copy(src, from + groups * groupBytes, packed, tailAt(row), tailBytes);
     }
 
     private static long lineUp(long bytes) { return (bytes + 63) / 64 * 64; }
 
-    /** Where group g's L F16 scales are in the packed row at rowOff: all scales come first, read in order. */
-    private long scalesAt(long rowOff, int g) { return rowOff + 2L * L * g; }
+    /** Where group g's L F16 scales are for a row: its panel's row holds its groups' scales first, read in order. */
+    private long scalesAt(int row, int g) {
+        int p = g / PANEL_GROUPS;
+        return panelStart[p] + row * panelRowBytes[p] + 2L * L * (g % PANEL_GROUPS);
+    }
 
-    /** Where group g's quant words start: 64-byte aligned, so every vector load is one cache line. */
-    private long wordsAt(long rowOff, int g) { return rowOff + scaleBytes + g * wordBytes; }
+    /** Where group g's quant words start for a row: 64-byte aligned, so every vector load is one cache line. */
+    private long wordsAt(int row, int g) {
+        int p = g / PANEL_GROUPS;
+        return panelStart[p] + row * panelRowBytes[p] + panelScaleBytes[p] + (g % PANEL_GROUPS) * wordBytes;
+    }
 
-    /** Where the blocks after the last group are, in ggml's layout. */
-    private long tailAt(long rowOff) { return rowOff + scaleBytes + groups * wordBytes; }
+    /** Where a row's blocks after the last group are, in ggml's layout. */
+    private long tailAt(int row) { return tailStart + row * tailBytes; }
 
     /**
      * Lays out one activation row x[xOff, xOff + k) for {@link #dot}: xt[xOff...] gets, per group, slot s (the bit
@@ -150,24 +178,46 @@ final class PackedRows implements AutoCloseable {
         for (int b = 0; b < groups * L; b++) offsets[blockOff + b] = zeroPoint() * sums[blockOff + b];
     }
 
-    /** Row {@code row} dotted with the prepared activation row at xOff (x itself for the unpacked tail). */
-    float dot(int row, float[] x, float[] xt, int xOff, float[] sums, float[] offsets, int blockOff) {
-        long off = row * packedRowBytes;
-        float packedPart = dtype == DType.Q4_0 ? dotQ4_0(off, xt, xOff, offsets, blockOff) : dotQ8_0(off, xt, xOff, offsets, blockOff);
+    /**
+     * out[r, j] (row stride n floats) = the prepared activation row r (at r k of x and xt, r k / 32 of sums and
+     * offsets) dotted with weight row j, for rows j in [start, end) and r < xRows. Panel by panel, so a panel's
+     * activations stay in L1 while its rows stream; out accumulates across panels, then the tail.
+     */
+    void multiply(int start, int end, int xRows, float[] x, float[] xt, float[] sums, float[] offsets, MemorySegment out, int n) {
+        int blocks = k / BLOCK;
+        for (int p = 0; p < panelStart.length; p++) {
+            int g0 = p * PANEL_GROUPS, g1 = Math.min(groups, g0 + PANEL_GROUPS);
+            for (int j = start; j < end; j++) {
+                for (int r = 0; r < xRows; r++) {
+                    float part = dtype == DType.Q4_0 ? dotQ4_0(j, g0, g1, xt, r * k, offsets, r * blocks)
+                            : dotQ8_0(j, g0, g1, xt, r * k, offsets, r * blocks);
+                    long at = 4L * ((long) r * n + j);
+                    out.set(FLOAT, at, p == 0 ? part : out.get(FLOAT, at) + part);
+                }
+            }
+        }
         int done = groups * L * BLOCK;
-        if (done == k) return packedPart;
-        return packedPart + WeightRows.dot(dtype, packed, tailAt(off), x, xOff + done, sums, blockOff + groups * L, k - done);
+        if (done == k) return;
+        for (int j = start; j < end; j++) {
+            for (int r = 0; r < xRows; r++) {
+                long at = 4L * ((long) r * n + j);
+                float tail = WeightRows.dot(dtype, packed, tailAt(j), x, r * k + done, sums, r * blocks + groups * L, k - done);
+                out.set(FLOAT, at, out.get(FLOAT, at) + tail);
+            }
+        }
     }
 
-    private float dotQ4_0(long rowOff, float[] xt, int xOff, float[] offsets, int blockOff) {
+    /** Groups [g0, g1) of row {@code row} dotted with the prepared activations at xOff (offsets at blockOff). */
+    private float dotQ4_0(int row, int g0, int g1, float[] xt, int xOff, float[] offsets, int blockOff) {
         FloatVector acc = FloatVector.zero(F);
-        for (int g = 0; g < groups; g++, xOff += L * BLOCK, blockOff += L) {
-            long words = wordsAt(rowOff, g);
+        for (int g = g0; g < g1; g++) {
+            long words = wordsAt(row, g);
+            int xg = xOff + g * L * BLOCK;
             // four accumulators: the adds would otherwise wait out the FMA latency
             FloatVector s0 = FloatVector.zero(F), s1 = s0, s2 = s0, s3 = s0;
             for (int m = 0; m < 4; m++) {
                 IntVector v = IntVector.fromMemorySegment(INTS, packed, words + 4L * L * m, LE);
-                int xs = xOff + 8 * L * m;
+                int xs = xg + 8 * L * m;
                 s0 = field(v, 0x0000000f).fma(FloatVector.fromArray(F, xt, xs), s0);
                 s1 = field(v, 0x000000f0).fma(FloatVector.fromArray(F, xt, xs + L), s1);
                 s2 = field(v, 0x00000f00).fma(FloatVector.fromArray(F, xt, xs + 2 * L), s2);
@@ -177,25 +227,26 @@ final class PackedRows implements AutoCloseable {
                 s2 = field(v, 0x0f000000).fma(FloatVector.fromArray(F, xt, xs + 6 * L), s2);
                 s3 = top(v, 28).fma(FloatVector.fromArray(F, xt, xs + 7 * L), s3);
             }
-            acc = scales(scalesAt(rowOff, g)).fma(s0.add(s1).add(s2.add(s3)).sub(FloatVector.fromArray(F, offsets, blockOff)), acc);
+            acc = scales(scalesAt(row, g)).fma(s0.add(s1).add(s2.add(s3)).sub(FloatVector.fromArray(F, offsets, blockOff + g * L)), acc);
         }
         return acc.reduceLanes(VectorOperators.ADD);
     }
 
-    private float dotQ8_0(long rowOff, float[] xt, int xOff, float[] offsets, int blockOff) {
+    private float dotQ8_0(int row, int g0, int g1, float[] xt, int xOff, float[] offsets, int blockOff) {
         FloatVector acc = FloatVector.zero(F);
-        for (int g = 0; g < groups; g++, xOff += L * BLOCK, blockOff += L) {
-            long words = wordsAt(rowOff, g);
+        for (int g = g0; g < g1; g++) {
+            long words = wordsAt(row, g);
+            int xg = xOff + g * L * BLOCK;
             FloatVector s0 = FloatVector.zero(F), s1 = s0, s2 = s0, s3 = s0;
             for (int m = 0; m < 8; m++) {
                 IntVector v = IntVector.fromMemorySegment(INTS, packed, words + 4L * L * m, LE);
-                int xs = xOff + 4 * L * m;
+                int xs = xg + 4 * L * m;
                 s0 = field(v, 0x000000ff).fma(FloatVector.fromArray(F, xt, xs), s0);
                 s1 = field(v, 0x0000ff00).fma(FloatVector.fromArray(F, xt, xs + L), s1);
                 s2 = field(v, 0x00ff0000).fma(FloatVector.fromArray(F, xt, xs + 2 * L), s2);
                 s3 = top(v, 24).fma(FloatVector.fromArray(F, xt, xs + 3 * L), s3);
             }
-            acc = scales(scalesAt(rowOff, g)).fma(s0.add(s1).add(s2.add(s3)).sub(FloatVector.fromArray(F, offsets, blockOff)), acc);
+            acc = scales(scalesAt(row, g)).fma(s0.add(s1).add(s2.add(s3)).sub(FloatVector.fromArray(F, offsets, blockOff + g * L)), acc);
         }
         return acc.reduceLanes(VectorOperators.ADD);
     }
@@ -221,21 +272,20 @@ final class PackedRows implements AutoCloseable {
      * k0 and count are multiples of L (whole blocks past the groups).
      */
     void decodePackedOrder(int row, int k0, int count, float[] dst) {
-        long rowOff = row * packedRowBytes;
         int slots = L * BLOCK, packedEnd = Math.max(k0, Math.min(k0 + count, groups * slots));
         FloatVector zeroPoint = FloatVector.broadcast(F, zeroPoint());
         int fields = fields(), fieldBits = fieldBits(), fieldMask = (1 << fieldBits) - 1;
         for (int kp = k0; kp < packedEnd; kp += L) {
             int g = kp / slots, s = kp % slots / L;
-            IntVector word = IntVector.fromMemorySegment(INTS, packed, wordsAt(rowOff, g) + 4L * L * (s / fields), LE);
+            IntVector word = IntVector.fromMemorySegment(INTS, packed, wordsAt(row, g) + 4L * L * (s / fields), LE);
             FloatVector q = (FloatVector) word.lanewise(VectorOperators.LSHR, fieldBits * (s % fields)).and(fieldMask)
                     .convert(VectorOperators.I2F, 0);
-            q.sub(zeroPoint).mul(scales(scalesAt(rowOff, g))).intoArray(dst, kp - k0);
+            q.sub(zeroPoint).mul(scales(scalesAt(row, g))).intoArray(dst, kp - k0);
         }
         if (k0 + count > packedEnd) {
             long blockBytes = dtype.bytes(BLOCK);
             long blocksDone = packedEnd / BLOCK - groups * L;
-            WeightRows.decode(dtype, packed, tailAt(rowOff) + blocksDone * blockBytes, dst, packedEnd - k0, k0 + count - packedEnd);
+            WeightRows.decode(dtype, packed, tailAt(row) + blocksDone * blockBytes, dst, packedEnd - k0, k0 + count - packedEnd);
         }
     }
 

@@ -94,13 +94,7 @@ public final class VectorKernels implements Kernels {
             float[] xt = Scratch.floats(Scratch.Slot.PACKED_ACTIVATIONS, rows * k);
             float[] offsets = Scratch.floats(Scratch.Slot.BLOCK_OFFSETS, rows * blocks);
             for (int r = 0; r < rows; r++) packed.prepare(x, r * k, sums, r * blocks, xt, offsets);
-            threads.forEach(n, matvecGrain(n), parallel, (start, end) -> {
-                for (int j = start; j < end; j++) {
-                    for (int r = 0; r < rows; r++) {
-                        out.set(FLOAT, 4L * ((long) r * n + j), packed.dot(j, x, xt, r * k, sums, offsets, r * blocks));
-                    }
-                }
-            });
+            threads.forEach(n, matvecGrain(n), parallel, (start, end) -> packed.multiply(start, end, rows, x, xt, sums, offsets, out, n));
             return;
         }
         long rowBytes = wType.bytes(k);

@@ -82,9 +82,12 @@ public final class CaseCatalog {
         matmul(F16, 2, 1, 2048, 2048, false, true);
         // Many rows of activations, off every tile size: the batched (prompt) path of quantized weights.
         for (DType w : new DType[]{F16, Q8_0, Q4_0}) matmul(w, 2, 67, 1024, 515, false, true);
-        // Weights mapped read-only as from a model file: whole groups of 16 blocks, a tail, one token and a prompt.
+        // Weights mapped read-only as from a model file: whole groups of 16 blocks, column panels of 2048, a tail, one
+        // token and a prompt.
         for (DType w : new DType[]{Q8_0, Q4_0}) {
-            for (int[] mkn : new int[][]{{1, 576, 37}, {3, 1088, 19}, {9, 576, 45}, {67, 1536, 70}}) weightMatmul(w, mkn[0], mkn[1], mkn[2]);
+            for (int[] mkn : new int[][]{{1, 576, 37}, {3, 1088, 19}, {9, 576, 45}, {67, 1536, 70}, {1, 2624, 23}, {7, 2624, 19}}) {
+                weightMatmul(w, mkn[0], mkn[1], mkn[2]);
+            }
         }
         weightMatmul(F16, 2, 300, 33);
         // Batched: 8 query heads over 2 KV heads (head i meets KV head i / 4), as in GQA attention.

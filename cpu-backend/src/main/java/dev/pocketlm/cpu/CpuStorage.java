@@ -10,7 +10,7 @@ final class CpuStorage implements Storage {
     private final HostMemoryPool.Block block;
     private final MemorySegment segment;
     private volatile boolean freed;
-    private PackedRows packed;
+    private PackedWeight packed;
 
     private CpuStorage(HostMemoryPool.Block block, MemorySegment segment) {
         this.block = block;
@@ -32,14 +32,14 @@ final class CpuStorage implements Storage {
     }
 
     /**
-     * The weight rows at {@code byteOffset} ({@code rows} x {@code k} of {@code dtype}) repacked for matvec, packed on
+     * The weight rows at {@code byteOffset} ({@code rows} x {@code k} of {@code dtype}) repacked for matmul ({@link PackedWeight}), packed on
      * first use; null when they do not pack, when the memory is writable (it could change under the copy), or when
      * another view of this storage was packed first.
      */
-    synchronized PackedRows packedRows(long byteOffset, DType dtype, int rows, int k, CpuThreads threads, boolean parallel) {
-        if (!segment.isReadOnly() || !PackedRows.supports(dtype, k)) return null;
-        if (packed == null) packed = PackedRows.pack(segment(), byteOffset, dtype, rows, k, threads, parallel);
-        return packed.packs(byteOffset, dtype, rows, k) ? packed : null;
+    synchronized PackedWeight packedWeight(long byteOffset, DType dtype, int rows, int k, CpuThreads threads, boolean parallel) {
+        if (!segment.isReadOnly()) return null;
+        if (packed == null) packed = PackedWeight.pack(segment(), byteOffset, dtype, rows, k, threads, parallel);
+        return packed != null && packed.packs(byteOffset, dtype, rows, k) ? packed : null;
     }
 
     @Override public long byteSize() { return segment.byteSize(); }

@@ -33,7 +33,7 @@ final class Gemm {
      * batches / perB matrices [k, n] ([n, k] when transB) of dtype bType, or b's rows come from bPacked when not
      * null; out holds batches [m, n].
      */
-    record Problem(MemorySegment a, MemorySegment b, DType bType, PackedRows bPacked, MemorySegment out,
+    record Problem(MemorySegment a, MemorySegment b, DType bType, PackedWeight bPacked, MemorySegment out,
                    int batches, int perB, int m, int k, int n, boolean transA, boolean transB) {}
 
     private Gemm() {}
@@ -85,7 +85,7 @@ final class Gemm {
 
     /**
      * packedA[strip][k][r] = op(a)[mb + strip * MR + r, k0 + k], zero past the last row; with k in b's packed order
-     * when b comes from {@link PackedRows}.
+     * when b comes from a {@link PackedWeight}.
      */
     private static void packA(Problem p, long aBase, int mb, int mc, int k0, int kc, float[] packedA) {
         for (int is = 0; is < mc; is += MR) {
@@ -119,7 +119,7 @@ final class Gemm {
                     continue;
                 }
                 if (p.bPacked != null) {
-                    p.bPacked.decodePackedOrder(n0 + c, k0, kc, row);
+                    p.bPacked.decode(n0 + c, k0, kc, row);
                 } else {
                     WeightRows.decode(p.bType, p.b, bBase + p.bType.bytes((long) (n0 + c) * p.k + k0), row, 0, kc);
                 }

@@ -26,7 +26,7 @@ import java.nio.ByteOrder;
  * activations are rearranged to match once per matmul ({@link #prepare}). Q8_0 quants are stored plus 128
  * (unsigned), Q4_0's already are plus 8: the offset comes off per block as offset * sum(x).
  */
-final class PackedRows implements AutoCloseable {
+final class PackedRows implements PackedWeight {
     private static final VectorSpecies<Float> F = WeightRows.F;
     private static final int L = WeightRows.L;
     private static final VectorSpecies<Integer> INTS = VectorSpecies.of(int.class, F.vectorShape());
@@ -116,19 +116,13 @@ final class PackedRows implements AutoCloseable {
                            boolean parallel) {
         PackedRows p = new PackedRows(dtype, sourceOffset, rows, k);
         MemorySegment src = source.asSlice(sourceOffset, rows * p.rowBytes);
-        threads.forEach(rows, 64, parallel, (start, end) -> {
-            for (int r = start; r < end; r++) p.packRow(src, r);
-        });
-        if (src.isMapped()) src.unload();
+        PackedWeight.packRows(src, rows, threads, parallel, r -> p.packRow(src, r));
         return p;
     }
 
-    /** Whether this packs exactly the weight view at {@code sourceOffset} of {@code rows} x {@code k} {@code dtype}. */
-    boolean packs(long sourceOffset, DType dtype, int rows, int k) {
+    @Override public boolean packs(long sourceOffset, DType dtype, int rows, int k) {
         return this.sourceOffset == sourceOffset && this.dtype == dtype && this.rows == rows && this.k == k;
     }
-
-    DType dtype() { return dtype; }
 
     private void packRow(MemorySegment src, int row) {
         int quantWords = 32 / fields(), flip = flip();
@@ -263,15 +257,15 @@ final class PackedRows implements AutoCloseable {
 
     private FloatVector scales(long at) { return WeightRows.load16(DType.F16, packed, at); }
 
-    /** The row element at position {@code kp} of the packed order, in which {@link #decodePackedOrder} writes. */
-    int naturalIndex(int kp) { return naturalIndex[kp]; }
+    /** The row element at position {@code kp} of the packed order, in which {@link #decode} writes. */
+    @Override public int naturalIndex(int kp) { return naturalIndex[kp]; }
 
     /**
      * Decodes positions [k0, k0 + count) of row {@code row} in the packed order (see {@link #naturalIndex}) into
      * dst[0, count): a GEMM may sum over k in any order, and in this one a slot's L values are one vector store.
      * k0 and count are multiples of L (whole blocks past the groups).
      */
-    void decodePackedOrder(int row, int k0, int count, float[] dst) {
+    @Override public void decode(int row, int k0, int count, float[] dst) {
         int slots = L * BLOCK, packedEnd = Math.max(k0, Math.min(k0 + count, groups * slots));
         FloatVector zeroPoint = FloatVector.broadcast(F, zeroPoint());
         int fields = fields(), fieldBits = fieldBits(), fieldMask = (1 << fieldBits) - 1;

@@ -62,7 +62,7 @@ public final class VectorKernels implements Kernels {
         if (b.rank() == 2 && !transA) {
             // a rank-2 b is shared by every row of a: one [rows, K] matrix
             int rows = Math.toIntExact(a.shape().rows());
-            PackedRows packed = weightForm ? ((CpuStorage) b.storage()).packedRows(b.byteOffset(), bType, n, k, threads, parallel) : null;
+            PackedWeight packed = weightForm ? ((CpuStorage) b.storage()).packedWeight(b.byteOffset(), bType, n, k, threads, parallel) : null;
             if (transB && rows <= MATVEC_MAX_ROWS) {
                 matvec(segment(a), rows, segment(b), bType, packed, n, k, segment(out), parallel);
             } else {
@@ -79,22 +79,26 @@ public final class VectorKernels implements Kernels {
 
     /**
      * out[r, j] = x[r] . w[j] for few rows x [rows, K] and weight rows w [N, K]: w streams once, split over j; from
-     * the {@link PackedRows} copy of w when there is one.
+     * the {@link PackedWeight} copy of w when there is one.
      */
-    private void matvec(MemorySegment a, int rows, MemorySegment w, DType wType, PackedRows packed, int n, int k,
+    private void matvec(MemorySegment a, int rows, MemorySegment w, DType wType, PackedWeight packed, int n, int k,
                         MemorySegment out, boolean parallel) {
         float[] x = Scratch.floats(Scratch.Slot.ACTIVATIONS, rows * k);
         MemorySegment.copy(a, FLOAT, 0, x, 0, rows * k);
+        if (packed instanceof PanelRows panels) {
+            threads.forEach(n, matvecGrain(n), parallel, (start, end) -> panels.multiply(start, end, rows, x, out, n));
+            return;
+        }
         int blocks = k / DType.Q4_0.blockSize();
         float[] sums = Scratch.floats(Scratch.Slot.BLOCK_SUMS, rows * blocks);
         if (wType == DType.Q4_0 || packed != null) {
             for (int r = 0; r < rows; r++) WeightRows.blockSums(x, r * k, k, sums, r * blocks);
         }
-        if (packed != null) {
+        if (packed instanceof PackedRows quantized) {
             float[] xt = Scratch.floats(Scratch.Slot.PACKED_ACTIVATIONS, rows * k);
             float[] offsets = Scratch.floats(Scratch.Slot.BLOCK_OFFSETS, rows * blocks);
-            for (int r = 0; r < rows; r++) packed.prepare(x, r * k, sums, r * blocks, xt, offsets);
-            threads.forEach(n, matvecGrain(n), parallel, (start, end) -> packed.multiply(start, end, rows, x, xt, sums, offsets, out, n));
+            for (int r = 0; r < rows; r++) quantized.prepare(x, r * k, sums, r * blocks, xt, offsets);
+            threads.forEach(n, matvecGrain(n), parallel, (start, end) -> quantized.multiply(start, end, rows, x, xt, sums, offsets, out, n));
             return;
         }
         long rowBytes = wType.bytes(k);

@@ -85,13 +85,16 @@ class VectorKernelsTest {
         compareMatmul(a, w, false, true, rows, n, new int[0]);
     }
 
-    /** K = 512 is one group of 16 blocks on AVX-512, 2048 one column panel; 2624 is two panels and a tail of 2 blocks. */
+    /**
+     * K = 512 is one group of 16 blocks on AVX-512, 2048 one column panel; 2624 is two panels and a tail of 2 blocks;
+     * float weights are copied into column panels of 2048.
+     */
     @ParameterizedTest(name = "read-only {0} weight [{3}, {2}] x {1} rows")
     @CsvSource({
             "Q8_0, 1, 512, 33", "Q8_0, 3, 576, 70", "Q8_0, 4, 1088, 19", "Q8_0, 9, 576, 45", "Q8_0, 64, 1536, 70",
             "Q4_0, 1, 512, 33", "Q4_0, 3, 576, 70", "Q4_0, 4, 1088, 19", "Q4_0, 9, 576, 45", "Q4_0, 64, 1536, 70",
             "Q8_0, 3, 2624, 19", "Q4_0, 1, 2624, 33", "Q4_0, 9, 2624, 21",
-            "Q4_0, 2, 96, 33", "F16, 2, 300, 33"})
+            "Q4_0, 2, 96, 33", "F16, 2, 300, 33", "F16, 1, 2100, 33", "BF16, 3, 4200, 19", "F16, 9, 4200, 21", "F32, 2, 2100, 19"})
     void matmulReadOnlyWeightRows(DType type, int rows, int k, int n) {
         Operand a = operand(DType.F32, new int[]{rows, k});
         Operand w = operand(type, new int[]{n, k}).readOnly();
@@ -103,11 +106,11 @@ class VectorKernelsTest {
         Tensor mapped = operand(DType.Q4_0, new int[]{8, 1024}).readOnly().on(fast);
         Tensor writable = operand(DType.Q4_0, new int[]{8, 1024}).on(fast);
         CpuStorage storage = (CpuStorage) mapped.storage();
-        PackedRows first = storage.packedRows(mapped.byteOffset(), DType.Q4_0, 8, 1024, CpuThreads.shared(), true);
+        PackedWeight first = storage.packedWeight(mapped.byteOffset(), DType.Q4_0, 8, 1024, CpuThreads.shared(), true);
         assertEquals(WeightRows.QUANTIZED && WeightRows.L <= 32, first != null, "packed on a machine with quantized kernels");
-        assertTrue(first == storage.packedRows(mapped.byteOffset(), DType.Q4_0, 8, 1024, CpuThreads.shared(), true), "packed once");
-        assertEquals(null, storage.packedRows(mapped.byteOffset(), DType.Q4_0, 4, 1024, CpuThreads.shared(), true), "another view");
-        assertEquals(null, ((CpuStorage) writable.storage()).packedRows(0, DType.Q4_0, 8, 1024, CpuThreads.shared(), true));
+        assertTrue(first == storage.packedWeight(mapped.byteOffset(), DType.Q4_0, 8, 1024, CpuThreads.shared(), true), "packed once");
+        assertEquals(null, storage.packedWeight(mapped.byteOffset(), DType.Q4_0, 4, 1024, CpuThreads.shared(), true), "another view");
+        assertEquals(null, ((CpuStorage) writable.storage()).packedWeight(0, DType.Q4_0, 8, 1024, CpuThreads.shared(), true));
     }
 
     @Test void matmulQuantizedWeightUnderBatchedActivations() {

@@ -90,6 +90,8 @@ public final class CaseCatalog {
             }
         }
         weightMatmul(F16, 2, 300, 33);
+        weightMatmul(F16, 1, 4200, 19);
+        weightMatmul(BF16, 9, 4200, 21);
         // Batched: 8 query heads over 2 KV heads (head i meets KV head i / 4), as in GQA attention.
         matmulBatched(new int[]{8, 16, 64}, new int[]{2, 40, 64}, false, true);
         matmulBatched(new int[]{8, 16, 40}, new int[]{2, 40, 64}, false, false);

@@ -1,0 +1,43 @@
+package dev.pocketlm.cpu;
+
+import dev.pocketlm.tensor.DType;
+
+import java.lang.foreign.MemorySegment;
+import java.util.function.IntConsumer;
+
+/**
+ * A read-only weight matrix [rows, k] copied once, on its first matmul, into a layout the CPU streams faster than
+ * the file's. The copy replaces the source: a mapped source is unloaded from memory afterwards.
+ */
+sealed interface PackedWeight extends AutoCloseable permits PackedRows, PanelRows {
+
+    /** The packed form of the weight at byte {@code sourceOffset} of {@code source}, or null when it has none. */
+    static PackedWeight pack(MemorySegment source, long sourceOffset, DType dtype, int rows, int k, CpuThreads threads,
+                             boolean parallel) {
+        if (PackedRows.supports(dtype, k)) return PackedRows.pack(source, sourceOffset, dtype, rows, k, threads, parallel);
+        if (PanelRows.supports(dtype, k)) return PanelRows.pack(source, sourceOffset, dtype, rows, k, threads, parallel);
+        return null;
+    }
+
+    /** Runs {@code packRow} for every row, in parallel when allowed, then unloads a mapped source. */
+    static void packRows(MemorySegment source, int rows, CpuThreads threads, boolean parallel, IntConsumer packRow) {
+        threads.forEach(rows, 64, parallel, (start, end) -> {
+            for (int r = start; r < end; r++) packRow.accept(r);
+        });
+        if (source.isMapped()) source.unload();
+    }
+
+    /** Whether this packs exactly the weight view at {@code sourceOffset} of {@code rows} x {@code k} {@code dtype}. */
+    boolean packs(long sourceOffset, DType dtype, int rows, int k);
+
+    /**
+     * Decodes positions [k0, k0 + count) of row {@code row} into dst[0, count), in this layout's column order
+     * ({@link #naturalIndex}); k0 and count are multiples of 256 (a GEMM depth panel) or end at k.
+     */
+    void decode(int row, int k0, int count, float[] dst);
+
+    /** The column of the weight at position {@code kp} of {@link #decode}'s order. */
+    int naturalIndex(int kp);
+
+    @Override void close();
+}

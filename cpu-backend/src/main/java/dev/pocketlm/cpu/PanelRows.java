@@ -1,0 +1,88 @@
+package dev.pocketlm.cpu;
+
+import dev.pocketlm.tensor.DType;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
+/**
+ * F32, F16 and BF16 weight rows copied into column panels of {@link #PANEL_COLUMNS}, each all rows long, for the
+ * reason {@link PackedRows} uses panels: a panel's activations (8 KiB) stay in L1 while its rows stream past
+ * (TinyLlama F16 FFN down, K = 5632: 22 -> 26 GB/s). Values and their order within a row are unchanged. Narrower
+ * weights are copied too (one panel), and F32 ones (attention runs the same kernels on the KV cache): when some
+ * matvecs read mapped file memory and others packed memory, the Vector API loads see two segment classes at one
+ * call site and C2 compiles them without their intrinsics (packing only the down projections took every other F16
+ * matvec from about 40 to 24 GB/s).
+ */
+final class PanelRows implements PackedWeight {
+    private static final int PANEL_COLUMNS = 2048;
+    private static final ValueLayout.OfFloat FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED;
+
+    private final DType dtype;
+    private final long sourceOffset;
+    private final int rows, k;
+    private final Arena arena = Arena.ofShared();
+    private final MemorySegment packed;
+
+    private PanelRows(DType dtype, long sourceOffset, int rows, int k) {
+        this.dtype = dtype;
+        this.sourceOffset = sourceOffset;
+        this.rows = rows;
+        this.k = k;
+        this.packed = arena.allocate(dtype.bytes((long) rows * k), 64);
+    }
+
+    /** Whether rows of this dtype are stored in panels: floats of any width (see the class comment). */
+    static boolean supports(DType dtype, int k) {
+        return dtype == DType.F16 || dtype == DType.BF16 || dtype == DType.F32;
+    }
+
+    static PanelRows pack(MemorySegment source, long sourceOffset, DType dtype, int rows, int k, CpuThreads threads,
+                          boolean parallel) {
+        PanelRows p = new PanelRows(dtype, sourceOffset, rows, k);
+        MemorySegment src = source.asSlice(sourceOffset, dtype.bytes((long) rows * k));
+        PackedWeight.packRows(src, rows, threads, parallel, r -> p.packRow(src, r));
+        return p;
+    }
+
+    private void packRow(MemorySegment src, int row) {
+        for (int p = 0; p * PANEL_COLUMNS < k; p++) {
+            MemorySegment.copy(src, dtype.bytes((long) row * k + (long) p * PANEL_COLUMNS), packed, at(p, row), dtype.bytes(columns(p)));
+        }
+    }
+
+    private int columns(int panel) { return Math.min(PANEL_COLUMNS, k - panel * PANEL_COLUMNS); }
+
+    /** Where row {@code row}'s part of panel p starts: the panels one after another, each [rows, its columns]. */
+    private long at(int panel, int row) {
+        return dtype.bytes((long) rows * panel * PANEL_COLUMNS + (long) row * columns(panel));
+    }
+
+    @Override public boolean packs(long sourceOffset, DType dtype, int rows, int k) {
+        return this.sourceOffset == sourceOffset && this.dtype == dtype && this.rows == rows && this.k == k;
+    }
+
+    /** out[r, j] (row stride n floats) = x row r (at r k) dotted with weight row j, for j in [start, end), r < xRows. */
+    void multiply(int start, int end, int xRows, float[] x, MemorySegment out, int n) {
+        for (int p = 0; p * PANEL_COLUMNS < k; p++) {
+            for (int j = start; j < end; j++) {
+                for (int r = 0; r < xRows; r++) {
+                    float part = WeightRows.dot(dtype, packed, at(p, j), x, r * k + p * PANEL_COLUMNS, null, 0, columns(p));
+                    long outAt = 4L * ((long) r * n + j);
+                    out.set(FLOAT, outAt, p == 0 ? part : out.get(FLOAT, outAt) + part);
+                }
+            }
+        }
+    }
+
+    /** Natural order; a GEMM depth panel (256) never crosses a column panel (2048). */
+    @Override public void decode(int row, int k0, int count, float[] dst) {
+        int p = k0 / PANEL_COLUMNS;
+        WeightRows.decode(dtype, packed, at(p, row) + dtype.bytes(k0 - (long) p * PANEL_COLUMNS), dst, 0, count);
+    }
+
+    @Override public int naturalIndex(int kp) { return kp; }
+
+    @Override public void close() { arena.close(); }
+}

@@ -22,9 +22,9 @@ import java.nio.ByteOrder;
  * words, 64-byte aligned. The blocks after the last whole group follow, every row's in ggml's layout. Layout decides
  * the DRAM rate (Q8_0 32000 x 2048 matvec, 2 threads): scales inside each group, so half the word loads split two
  * cache lines, 13 GB/s; aligned words with the scales after them, 26; scales first, so a row is read front to
- * back, 47 (ggml's layout: 44). The
- * activations are rearranged to match once per matmul ({@link #prepare}). Q8_0 quants are stored plus 128
- * (unsigned), Q4_0's already are plus 8: the offset comes off per block as offset * sum(x).
+ * back, 47 (ggml's layout: 44). The activations are rearranged to match once per matmul ({@link #prepare}).
+ * Q8_0 quants are stored plus 128 (unsigned), Q4_0's already are plus 8: the offset comes off per block as
+ * offset * sum(x).
  */
 final class PackedRows implements PackedWeight {
     private static final VectorSpecies<Float> F = WeightRows.F;
@@ -157,7 +157,7 @@ final class PackedRows implements PackedWeight {
     private long tailAt(int row) { return tailStart + row * tailBytes; }
 
     /**
-     * Lays out one activation row x[xOff, xOff + k) for {@link #dot}: xt[xOff...] gets, per group, slot s (the bit
+     * Lays out one activation row x[xOff, xOff + k) for {@link #multiply}: xt[xOff...] gets, per group, slot s (the bit
      * field of a quant word) for each of the L blocks, scaled by 2^-(field's low bit) so that a masked, unshifted
      * field converts to the right value; offsets[blockOff + b] = the quant offset times sums[blockOff + b], the
      * {@link WeightRows#blockSums} of the row.

@@ -32,9 +32,9 @@ final class CpuStorage implements Storage {
     }
 
     /**
-     * The weight rows at {@code byteOffset} ({@code rows} x {@code k} of {@code dtype}) repacked for matmul ({@link PackedWeight}), packed on
-     * first use; null when they do not pack, when the memory is writable (it could change under the copy), or when
-     * another view of this storage was packed first.
+     * The weight rows at {@code byteOffset} ({@code rows} x {@code k} of {@code dtype}) as a {@link PackedWeight},
+     * packed on first use; null when they do not pack, when the memory is writable (it could change under the
+     * copy), or when another view of this storage was packed first.
      */
     synchronized PackedWeight packedWeight(long byteOffset, DType dtype, int rows, int k, CpuThreads threads, boolean parallel) {
         if (!segment.isReadOnly()) return null;

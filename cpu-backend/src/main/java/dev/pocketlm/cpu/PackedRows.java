@@ -54,6 +54,8 @@ final class PackedRows implements PackedWeight {
     private final MemorySegment packed;
     /** naturalIndex[k'] = the row element at position k' of the packed order (the identity past the groups). */
     private final int[] naturalIndex;
+    /** fieldScale[k'] = 2^-(low bit of the field k' reads), or 1 for the top field (shifted down instead). */
+    private final float[] fieldScale;
 
     private PackedRows(DType dtype, long sourceOffset, int rows, int k) {
         this.dtype = dtype;
@@ -82,6 +84,11 @@ final class PackedRows implements PackedWeight {
         this.packed = arena.allocate(Math.max(1, tailStart + rows * tailBytes), 64);
         this.naturalIndex = new int[k];
         for (int kp = 0; kp < k; kp++) naturalIndex[kp] = kp < groups * L * BLOCK ? natural(kp) : kp;
+        this.fieldScale = new float[groups * L * BLOCK];
+        for (int kp = 0; kp < fieldScale.length; kp++) {
+            int j = kp % (L * BLOCK) / L % fields();
+            fieldScale[kp] = j == fields() - 1 ? 1 : Math.scalb(1f, -fieldBits() * j);
+        }
     }
 
     /**
@@ -163,13 +170,9 @@ final class PackedRows implements PackedWeight {
      * {@link WeightRows#blockSums} of the row.
      */
     void prepare(float[] x, int xOff, float[] sums, int blockOff, float[] xt, float[] offsets) {
-        int fields = fields(), slots = L * BLOCK;
-        for (int kp = 0; kp < groups * slots; kp++) {
-            int j = kp % slots / L % fields;
-            float fieldScale = j == fields - 1 ? 1 : Math.scalb(1f, -fieldBits() * j);
-            xt[xOff + kp] = x[xOff + naturalIndex[kp]] * fieldScale;
-        }
-        for (int b = 0; b < groups * L; b++) offsets[blockOff + b] = zeroPoint() * sums[blockOff + b];
+        for (int kp = 0; kp < fieldScale.length; kp++) xt[xOff + kp] = x[xOff + naturalIndex[kp]] * fieldScale[kp];
+        float zeroPoint = zeroPoint();
+        for (int b = 0; b < groups * L; b++) offsets[blockOff + b] = zeroPoint * sums[blockOff + b];
     }
 
     /**

@@ -33,6 +33,13 @@ public final class VectorKernels implements Kernels {
      * prefetchers streaming (TinyLlama Q8_0 matvecs: 30 GB/s in 64-row chunks, 35 in two per thread).
      */
     private static final int MATVEC_MIN_ROWS = 64;
+    /**
+     * Below this many weight bytes a matvec runs on the calling thread: waking the pool costs microseconds, more than
+     * a small matrix takes (the embedded 192-wide model generated faster on the scalar reference than in parallel).
+     */
+    private static final long MATVEC_PARALLEL_BYTES = 256 << 10;
+    /** Below this many multiply-adds, attention runs on the calling thread, for the same reason. */
+    private static final long ATTENTION_PARALLEL_WORK = 1 << 16;
     /** Elements per chunk of a parallel elementwise or row-wise op (smaller ops run on the calling thread). */
     private static final int ELEMENT_GRAIN = 1 << 16;
     /** Never started: asks whether a segment may be touched by threads other than its owner. */
@@ -85,8 +92,9 @@ public final class VectorKernels implements Kernels {
                         MemorySegment out, boolean parallel) {
         float[] x = Scratch.floats(Scratch.Slot.ACTIVATIONS, rows * k);
         MemorySegment.copy(a, FLOAT, 0, x, 0, rows * k);
+        boolean split = parallel && n * wType.bytes(k) >= MATVEC_PARALLEL_BYTES;
         if (packed instanceof PanelRows panels) {
-            threads.forEach(n, matvecGrain(n), parallel, (start, end) -> panels.multiply(start, end, rows, x, out, n));
+            threads.forEach(n, matvecGrain(n), split, (start, end) -> panels.multiply(start, end, rows, x, out, n));
             return;
         }
         int blocks = k / DType.Q4_0.blockSize();
@@ -98,11 +106,11 @@ public final class VectorKernels implements Kernels {
             float[] xt = Scratch.floats(Scratch.Slot.PACKED_ACTIVATIONS, rows * k);
             float[] offsets = Scratch.floats(Scratch.Slot.BLOCK_OFFSETS, rows * blocks);
             for (int r = 0; r < rows; r++) quantized.prepare(x, r * k, sums, r * blocks, xt, offsets);
-            threads.forEach(n, matvecGrain(n), parallel, (start, end) -> quantized.multiply(start, end, rows, x, xt, sums, offsets, out, n));
+            threads.forEach(n, matvecGrain(n), split, (start, end) -> quantized.multiply(start, end, rows, x, xt, sums, offsets, out, n));
             return;
         }
         long rowBytes = wType.bytes(k);
-        threads.forEach(n, matvecGrain(n), parallel, (start, end) -> {
+        threads.forEach(n, matvecGrain(n), split, (start, end) -> {
             for (int j = start; j < end; j++) {
                 for (int r = 0; r < rows; r++) {
                     out.set(FLOAT, 4L * ((long) r * n + j), WeightRows.dot(wType, w, j * rowBytes, x, r * k, sums, r * blocks, k));
@@ -125,7 +133,9 @@ public final class VectorKernels implements Kernels {
         MemorySegment qs = segment(q), ks = segment(k), vs = segment(v), os = segment(out);
         DType kType = k.dtype(), vType = v.dtype();
         long kvRowBytes = kType.bytes(headDim), vRowBytes = vType.bytes(headDim);
-        threads.forEach(q.dim(0) * heads, 1, shareable(q, k, v, out), (start, end) -> {
+        long work = (long) q.dim(0) * heads * (pos0 + q.dim(0)) * headDim;
+        boolean split = work >= ATTENTION_PARALLEL_WORK && shareable(q, k, v, out);
+        threads.forEach(q.dim(0) * heads, 1, split, (start, end) -> {
             float[] query = Scratch.floats(Scratch.Slot.ROW, headDim);
             float[] acc = Scratch.floats(Scratch.Slot.ACCUMULATOR, headDim);
             for (int row = start; row < end; row++) {

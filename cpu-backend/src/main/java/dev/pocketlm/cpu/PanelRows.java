@@ -13,7 +13,8 @@ import java.lang.foreign.ValueLayout;
  * weights are copied too (one panel), and F32 ones (attention runs the same kernels on the KV cache): when some
  * matvecs read mapped file memory and others packed memory, the Vector API loads see two segment classes at one
  * call site and C2 compiles them without their intrinsics (packing only the down projections took every other F16
- * matvec from about 40 to 24 GB/s).
+ * matvec from about 40 to 24 GB/s). F16 values are checked for Inf and NaN while they are copied; without any, the
+ * conversion skips their handling.
  */
 final class PanelRows implements PackedWeight {
     private static final int PANEL_COLUMNS = 2048;
@@ -24,6 +25,8 @@ final class PanelRows implements PackedWeight {
     private final int rows, k;
     private final Arena arena = Arena.ofShared();
     private final MemorySegment packed;
+    /** Set while packing when an F16 value is Inf or NaN; otherwise the dot products skip their handling. */
+    private volatile boolean infOrNaN;
 
     private PanelRows(DType dtype, long sourceOffset, int rows, int k) {
         this.dtype = dtype;
@@ -49,6 +52,7 @@ final class PanelRows implements PackedWeight {
     private void packRow(MemorySegment src, int row) {
         for (int p = 0; p * PANEL_COLUMNS < k; p++) {
             MemorySegment.copy(src, dtype.bytes((long) row * k + (long) p * PANEL_COLUMNS), packed, at(p, row), dtype.bytes(columns(p)));
+            if (dtype == DType.F16 && WeightRows.hasInfOrNaN16(packed, at(p, row), columns(p))) infOrNaN = true;
         }
     }
 
@@ -65,10 +69,13 @@ final class PanelRows implements PackedWeight {
 
     /** out[r, j] (row stride n floats) = x row r (at r k) dotted with weight row j, for j in [start, end), r < xRows. */
     void multiply(int start, int end, int xRows, float[] x, MemorySegment out, int n) {
+        boolean finiteF16 = dtype == DType.F16 && !infOrNaN;
         for (int p = 0; p * PANEL_COLUMNS < k; p++) {
             for (int j = start; j < end; j++) {
                 for (int r = 0; r < xRows; r++) {
-                    float part = WeightRows.dot(dtype, packed, at(p, j), x, r * k + p * PANEL_COLUMNS, null, 0, columns(p));
+                    float part = finiteF16
+                            ? WeightRows.dotF16Finite(packed, at(p, j), x, r * k + p * PANEL_COLUMNS, columns(p))
+                            : WeightRows.dot(dtype, packed, at(p, j), x, r * k + p * PANEL_COLUMNS, null, 0, columns(p));
                     long outAt = 4L * ((long) r * n + j);
                     out.set(FLOAT, outAt, p == 0 ? part : out.get(FLOAT, outAt) + part);
                 }

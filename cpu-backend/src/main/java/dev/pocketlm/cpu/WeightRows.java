@@ -109,18 +109,21 @@ final class WeightRows {
         return s;
     }
 
-    static float dotF16(MemorySegment w, long off, float[] x, int xOff, int k) { return dot16(DType.F16, w, off, x, xOff, k); }
+    static float dotF16(MemorySegment w, long off, float[] x, int xOff, int k) { return dot16(DType.F16, false, w, off, x, xOff, k); }
 
-    static float dotBF16(MemorySegment w, long off, float[] x, int xOff, int k) { return dot16(DType.BF16, w, off, x, xOff, k); }
+    /** {@link #dotF16} for values known to hold no Inf or NaN ({@link #hasInfOrNaN16}): the conversion skips their blend. */
+    static float dotF16Finite(MemorySegment w, long off, float[] x, int xOff, int k) { return dot16(DType.F16, true, w, off, x, xOff, k); }
 
-    private static float dot16(DType t, MemorySegment w, long off, float[] x, int xOff, int k) {
+    static float dotBF16(MemorySegment w, long off, float[] x, int xOff, int k) { return dot16(DType.BF16, false, w, off, x, xOff, k); }
+
+    private static float dot16(DType t, boolean finite, MemorySegment w, long off, float[] x, int xOff, int k) {
         FloatVector a0 = FloatVector.zero(F), a1 = a0;
         int i = 0;
         for (; i <= k - 2 * L; i += 2 * L) {
-            a0 = load16(t, w, off + 2L * i).fma(FloatVector.fromArray(F, x, xOff + i), a0);
-            a1 = load16(t, w, off + 2L * (i + L)).fma(FloatVector.fromArray(F, x, xOff + i + L), a1);
+            a0 = load16(t, finite, w, off + 2L * i).fma(FloatVector.fromArray(F, x, xOff + i), a0);
+            a1 = load16(t, finite, w, off + 2L * (i + L)).fma(FloatVector.fromArray(F, x, xOff + i + L), a1);
         }
-        for (; i <= k - L; i += L) a0 = load16(t, w, off + 2L * i).fma(FloatVector.fromArray(F, x, xOff + i), a0);
+        for (; i <= k - L; i += L) a0 = load16(t, finite, w, off + 2L * i).fma(FloatVector.fromArray(F, x, xOff + i), a0);
         float s = a0.add(a1).reduceLanes(VectorOperators.ADD);
         for (; i < k; i++) s += scalar16(t, w.get(SHORT, off + 2L * i)) * x[xOff + i];
         return s;
@@ -214,22 +217,40 @@ final class WeightRows {
     }
 
     /** L F16 or BF16 values at byte {@code off}, widened to floats. */
-    static FloatVector load16(DType t, MemorySegment w, long off) {
+    static FloatVector load16(DType t, MemorySegment w, long off) { return load16(t, false, w, off); }
+
+    private static FloatVector load16(DType t, boolean finite, MemorySegment w, long off) {
         IntVector h = (IntVector) ShortVector.fromMemorySegment(SHORTS, w, off, LE).convertShape(VectorOperators.S2I, INTS, 0);
-        return t == DType.F16 ? f16ToF32(h) : h.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+        return t == DType.F16 ? f16ToF32(h, finite) : h.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
     }
 
     /**
      * IEEE half to float on sign-extended lanes: the 15 magnitude bits shifted into a float's exponent and mantissa
-     * and multiplied by 2^112 (which also scales subnormals exactly); Inf and NaN get the all-ones exponent.
+     * and multiplied by 2^112 (which also scales subnormals exactly); Inf and NaN get the all-ones exponent unless
+     * the values are known {@code finite}.
      */
-    private static FloatVector f16ToF32(IntVector h) {
+    private static FloatVector f16ToF32(IntVector h, boolean finite) {
         IntVector magnitude = h.and(0x7fff);
         IntVector shifted = magnitude.lanewise(VectorOperators.LSHL, 13);
         IntVector bits = shifted.reinterpretAsFloats().mul(0x1p112f).reinterpretAsInts();
-        VectorMask<Integer> special = magnitude.compare(VectorOperators.GE, 0x7c00);
-        bits = bits.blend(shifted.or(0x7f800000), special);
+        if (!finite) {
+            VectorMask<Integer> special = magnitude.compare(VectorOperators.GE, 0x7c00);
+            bits = bits.blend(shifted.or(0x7f800000), special);
+        }
         return bits.or(h.and(0x80000000)).reinterpretAsFloats();
+    }
+
+    /** Whether any of the {@code count} F16 values at byte {@code off} of w is Inf or NaN (the all-ones exponent). */
+    static boolean hasInfOrNaN16(MemorySegment w, long off, long count) {
+        long i = 0;
+        for (; i <= count - SHORTS.length(); i += SHORTS.length()) {
+            ShortVector h = ShortVector.fromMemorySegment(SHORTS, w, off + 2 * i, LE).and((short) 0x7c00);
+            if (h.compare(VectorOperators.EQ, (short) 0x7c00).anyTrue()) return true;
+        }
+        for (; i < count; i++) {
+            if ((w.get(SHORT, off + 2 * i) & 0x7c00) == 0x7c00) return true;
+        }
+        return false;
     }
 
     private static float scalar16(DType t, short h) {

@@ -113,6 +113,34 @@ class VectorKernelsTest {
         assertEquals(null, ((CpuStorage) writable.storage()).packedWeight(0, DType.Q4_0, 8, 1024, CpuThreads.shared(), true));
     }
 
+    @Test void readOnlyF16WeightsKeepInfAndNaN() {
+        int n = 4, k = 2100;
+        float[] w = new float[n * k];
+        for (int i = 0; i < w.length; i++) w[i] = 0.001f * (i % 7);
+        w[k + 5] = Float.POSITIVE_INFINITY;
+        w[2 * k + 2099] = Float.NaN;
+        float[] x = new float[k];
+        java.util.Arrays.fill(x, 1f);
+        Tensor out = fast.empty(DType.F32, 1, n);
+        fast.kernels().matmul(fast.fromFloats(x, 1, k), new Operand(DType.F16, new int[]{n, k}, w, true).on(fast), out, false, true);
+        float[] y = out.toFloats();
+        assertEquals(Float.POSITIVE_INFINITY, y[1], "row with +Inf");
+        assertTrue(Float.isNaN(y[2]), "row with NaN: " + y[2]);
+        assertTrue(Float.isFinite(y[0]) && Float.isFinite(y[3]), "finite rows: " + y[0] + ", " + y[3]);
+    }
+
+    @Test void f16InfOrNaNScanFindsEveryPosition() {
+        MemorySegment h = MemorySegment.ofArray(new short[37]);
+        assertTrue(!WeightRows.hasInfOrNaN16(h, 0, 37), "zeros");
+        for (int at : new int[]{0, 15, 16, 36}) {
+            for (short special : new short[]{(short) 0x7c00, (short) 0xfc00, (short) 0x7e01}) {
+                MemorySegment m = MemorySegment.ofArray(new short[37]);
+                m.setAtIndex(java.lang.foreign.ValueLayout.JAVA_SHORT, at, special);
+                assertTrue(WeightRows.hasInfOrNaN16(m, 0, 37), "special " + Integer.toHexString(special & 0xffff) + " at " + at);
+            }
+        }
+    }
+
     @Test void matmulQuantizedWeightUnderBatchedActivations() {
         Operand a = operand(DType.F32, new int[]{3, 5, 64});
         Operand w = operand(DType.Q4_0, new int[]{40, 64});

@@ -10,7 +10,11 @@ final class CpuStorage implements Storage {
     private final HostMemoryPool.Block block;
     private final MemorySegment segment;
     private volatile boolean freed;
+    /** The weight view of this storage that was packed first ({@link #packedWeight}), and its packed form or null. */
+    private WeightView packedView;
     private PackedWeight packed;
+
+    private record WeightView(long byteOffset, DType dtype, int rows, int k) {}
 
     private CpuStorage(HostMemoryPool.Block block, MemorySegment segment) {
         this.block = block;
@@ -38,8 +42,12 @@ final class CpuStorage implements Storage {
      */
     synchronized PackedWeight packedWeight(long byteOffset, DType dtype, int rows, int k, CpuThreads threads, boolean parallel) {
         if (!segment.isReadOnly()) return null;
-        if (packed == null) packed = PackedWeight.pack(segment(), byteOffset, dtype, rows, k, threads, parallel);
-        return packed != null && packed.packs(byteOffset, dtype, rows, k) ? packed : null;
+        WeightView view = new WeightView(byteOffset, dtype, rows, k);
+        if (packedView == null) {
+            packedView = view;
+            packed = PackedWeight.pack(segment(), byteOffset, dtype, rows, k, threads, parallel);
+        }
+        return view.equals(packedView) ? packed : null;
     }
 
     @Override public long byteSize() { return segment.byteSize(); }

@@ -43,7 +43,6 @@ final class PackedRows implements PackedWeight {
     private static final int PANEL_GROUPS = 4;
 
     private final DType dtype;
-    private final long sourceOffset;
     private final int rows, k, groups;
     /** Bytes of: a source row; a group (L blocks); a group's quant words; a row's blocks after the last group. */
     private final long rowBytes, groupBytes, wordBytes, tailBytes;
@@ -57,9 +56,8 @@ final class PackedRows implements PackedWeight {
     /** fieldScale[k'] = 2^-(low bit of the field k' reads), or 1 for the top field (shifted down instead). */
     private final float[] fieldScale;
 
-    private PackedRows(DType dtype, long sourceOffset, int rows, int k) {
+    private PackedRows(DType dtype, int rows, int k) {
         this.dtype = dtype;
-        this.sourceOffset = sourceOffset;
         this.rows = rows;
         this.k = k;
         this.groups = k / BLOCK / L;
@@ -121,14 +119,10 @@ final class PackedRows implements PackedWeight {
      */
     static PackedRows pack(MemorySegment source, long sourceOffset, DType dtype, int rows, int k, CpuThreads threads,
                            boolean parallel) {
-        PackedRows p = new PackedRows(dtype, sourceOffset, rows, k);
+        PackedRows p = new PackedRows(dtype, rows, k);
         MemorySegment src = source.asSlice(sourceOffset, rows * p.rowBytes);
         PackedWeight.packRows(src, rows, threads, parallel, r -> p.packRow(src, r));
         return p;
-    }
-
-    @Override public boolean packs(long sourceOffset, DType dtype, int rows, int k) {
-        return this.sourceOffset == sourceOffset && this.dtype == dtype && this.rows == rows && this.k == k;
     }
 
     private void packRow(MemorySegment src, int row) {

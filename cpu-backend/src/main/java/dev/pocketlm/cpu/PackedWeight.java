@@ -27,9 +27,6 @@ sealed interface PackedWeight extends AutoCloseable permits PackedRows, PanelRow
         if (source.isMapped()) source.unload();
     }
 
-    /** Whether this packs exactly the weight view at {@code sourceOffset} of {@code rows} x {@code k} {@code dtype}. */
-    boolean packs(long sourceOffset, DType dtype, int rows, int k);
-
     /**
      * Decodes positions [k0, k0 + count) of row {@code row} into dst[0, count), in this layout's column order
      * ({@link #naturalIndex}); k0 and count are multiples of 256 (a GEMM depth panel) or end at k.

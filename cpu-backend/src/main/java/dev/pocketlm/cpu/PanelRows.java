@@ -21,16 +21,14 @@ final class PanelRows implements PackedWeight {
     private static final ValueLayout.OfFloat FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED;
 
     private final DType dtype;
-    private final long sourceOffset;
     private final int rows, k;
     private final Arena arena = Arena.ofShared();
     private final MemorySegment packed;
     /** Set while packing when an F16 value is Inf or NaN; otherwise the dot products skip their handling. */
     private volatile boolean infOrNaN;
 
-    private PanelRows(DType dtype, long sourceOffset, int rows, int k) {
+    private PanelRows(DType dtype, int rows, int k) {
         this.dtype = dtype;
-        this.sourceOffset = sourceOffset;
         this.rows = rows;
         this.k = k;
         this.packed = arena.allocate(dtype.bytes((long) rows * k), 64);
@@ -43,7 +41,7 @@ final class PanelRows implements PackedWeight {
 
     static PanelRows pack(MemorySegment source, long sourceOffset, DType dtype, int rows, int k, CpuThreads threads,
                           boolean parallel) {
-        PanelRows p = new PanelRows(dtype, sourceOffset, rows, k);
+        PanelRows p = new PanelRows(dtype, rows, k);
         MemorySegment src = source.asSlice(sourceOffset, dtype.bytes((long) rows * k));
         PackedWeight.packRows(src, rows, threads, parallel, r -> p.packRow(src, r));
         return p;
@@ -61,10 +59,6 @@ final class PanelRows implements PackedWeight {
     /** Where row {@code row}'s part of panel p starts: the panels one after another, each [rows, its columns]. */
     private long at(int panel, int row) {
         return dtype.bytes((long) rows * panel * PANEL_COLUMNS + (long) row * columns(panel));
-    }
-
-    @Override public boolean packs(long sourceOffset, DType dtype, int rows, int k) {
-        return this.sourceOffset == sourceOffset && this.dtype == dtype && this.rows == rows && this.k == k;
     }
 
     /** out[r, j] (row stride n floats) = x row r (at r k) dotted with weight row j, for j in [start, end), r < xRows. */

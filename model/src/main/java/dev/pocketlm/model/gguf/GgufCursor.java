@@ -77,33 +77,19 @@ final class GgufCursor {
 
     byte[] bytes(int n) { return file.asSlice(take(n), n).toArray(ValueLayout.JAVA_BYTE); }
 
-    short[] shorts(int n) {
-        short[] a = new short[n];
-        MemorySegment.copy(file, I16, take(2L * n), a, 0, n);
-        return a;
-    }
+    short[] shorts(int n) { return array(new short[n], I16, n); }
 
-    int[] ints(int n) {
-        int[] a = new int[n];
-        MemorySegment.copy(file, I32, take(4L * n), a, 0, n);
-        return a;
-    }
+    int[] ints(int n) { return array(new int[n], I32, n); }
 
-    long[] longs(int n) {
-        long[] a = new long[n];
-        MemorySegment.copy(file, I64, take(8L * n), a, 0, n);
-        return a;
-    }
+    long[] longs(int n) { return array(new long[n], I64, n); }
 
-    float[] floats(int n) {
-        float[] a = new float[n];
-        MemorySegment.copy(file, F32, take(4L * n), a, 0, n);
-        return a;
-    }
+    float[] floats(int n) { return array(new float[n], F32, n); }
 
-    double[] doubles(int n) {
-        double[] a = new double[n];
-        MemorySegment.copy(file, F64, take(8L * n), a, 0, n);
-        return a;
+    double[] doubles(int n) { return array(new double[n], F64, n); }
+
+    /** Fills {@code array} (a primitive array of n elements of {@code layout}) from the next n values. */
+    private <A> A array(A array, ValueLayout layout, int n) {
+        MemorySegment.copy(file, layout, take(layout.byteSize() * n), array, 0, n);
+        return array;
     }
 }

@@ -6,6 +6,7 @@ import dev.pocketlm.tensor.Kernels;
 import dev.pocketlm.tensor.ReduceOp;
 import dev.pocketlm.tensor.RopeMode;
 import dev.pocketlm.tensor.Tensor;
+import dev.pocketlm.tensor.spi.SharedKernels;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -42,18 +43,7 @@ final class CudaKernels implements Kernels {
         this.gemm = gemm;
     }
 
-    /** dtype codes of KERNELS.md. */
-    static int dtypeCode(DType t) {
-        return switch (t) {
-            case F32 -> 0;
-            case F16 -> 1;
-            case BF16 -> 2;
-            case I32 -> 3;
-            case Q8_0 -> 4;
-            case Q4_0 -> 5;
-            case I8 -> throw new UnsupportedOperationException("cuda: no kernel reads I8 tensors");
-        };
-    }
+    static int dtypeCode(DType t) { return SharedKernels.dtypeCode(t, "cuda"); }
 
     // ---- launch geometry ----
 

@@ -5,6 +5,7 @@ import dev.pocketlm.tensor.Kernels;
 import dev.pocketlm.tensor.ReduceOp;
 import dev.pocketlm.tensor.RopeMode;
 import dev.pocketlm.tensor.Tensor;
+import dev.pocketlm.tensor.spi.SharedKernels;
 import org.jocl.cl_mem;
 
 import java.util.Arrays;
@@ -355,18 +356,7 @@ final class OpenClKernels implements Kernels {
         return t.byteOffset() / unit;
     }
 
-    /** dtype codes shared with the kernels (common.kern). */
-    private static int dtypeCode(DType t) {
-        return switch (t) {
-            case F32 -> 0;
-            case F16 -> 1;
-            case BF16 -> 2;
-            case I32 -> 3;
-            case Q8_0 -> 4;
-            case Q4_0 -> 5;
-            case I8 -> throw new UnsupportedOperationException("I8 tensors have no OpenCL kernels");
-        };
-    }
+    private static int dtypeCode(DType t) { return SharedKernels.dtypeCode(t, "opencl"); }
 
     private static String suffix(DType t) { return t.name().toLowerCase(); }
 

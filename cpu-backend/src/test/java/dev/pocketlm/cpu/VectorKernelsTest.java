@@ -141,6 +141,25 @@ class VectorKernelsTest {
         }
     }
 
+    /** The finite-only F16 conversion against Float.float16ToFloat for every finite half, one-hot dots picking each. */
+    @Test void finiteF16ConversionIsExactForEveryFiniteHalf() {
+        int k = 2 * WeightRows.L;
+        short[] halves = new short[k];
+        float[] x = new float[k];
+        for (int first = 0; first < 1 << 16; first += k) {
+            for (int i = 0; i < k; i++) halves[i] = (short) ((first + i & 0x7c00) == 0x7c00 ? 0 : first + i);
+            MemorySegment w = MemorySegment.ofArray(halves);
+            for (int i = 0; i < k; i++) {
+                x[i] = 1;
+                float want = Float.float16ToFloat(halves[i]), got = WeightRows.dotF16Finite(w, 0, x, 0, k);
+                if (Float.floatToIntBits(want) != Float.floatToIntBits(got) && !(want == 0 && got == 0)) {
+                    fail("half 0x" + Integer.toHexString(halves[i] & 0xffff) + ": " + got + ", want " + want);
+                }
+                x[i] = 0;
+            }
+        }
+    }
+
     @Test void matmulQuantizedWeightUnderBatchedActivations() {
         Operand a = operand(DType.F32, new int[]{3, 5, 64});
         Operand w = operand(DType.Q4_0, new int[]{40, 64});

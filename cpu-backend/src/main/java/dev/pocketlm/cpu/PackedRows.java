@@ -180,8 +180,7 @@ final class PackedRows implements PackedWeight {
             int g0 = p * PANEL_GROUPS, g1 = Math.min(groups, g0 + PANEL_GROUPS);
             for (int j = start; j < end; j++) {
                 for (int r = 0; r < xRows; r++) {
-                    float part = dtype == DType.Q4_0 ? dotQ4_0(j, g0, g1, xt, r * k, offsets, r * blocks)
-                            : dotQ8_0(j, g0, g1, xt, r * k, offsets, r * blocks);
+                    float part = dot(j, g0, g1, xt, r * k, offsets, r * blocks);
                     long at = 4L * ((long) r * n + j);
                     out.set(FLOAT, at, p == 0 ? part : out.get(FLOAT, at) + part);
                 }
@@ -198,44 +197,27 @@ final class PackedRows implements PackedWeight {
         }
     }
 
-    /** Groups [g0, g1) of row {@code row} dotted with the prepared activations at xOff (offsets at blockOff). */
-    private float dotQ4_0(int row, int g0, int g1, float[] xt, int xOff, float[] offsets, int blockOff) {
+    /**
+     * Groups [g0, g1) of row {@code row} dotted with the prepared activations at xOff (offsets at blockOff). Each
+     * quant word's fields are masked in place (the activations carry the field's scale), the top one shifted down;
+     * four fields per step into four accumulators, as the adds would otherwise wait out the FMA latency.
+     */
+    private float dot(int row, int g0, int g1, float[] xt, int xOff, float[] offsets, int blockOff) {
+        int fields = fields(), top = fields - 1, bits = fieldBits(), fieldMask = (1 << bits) - 1, words = BLOCK / fields;
         FloatVector acc = FloatVector.zero(F);
         for (int g = g0; g < g1; g++) {
-            long words = wordsAt(row, g);
-            int xg = xOff + g * L * BLOCK;
-            // four accumulators: the adds would otherwise wait out the FMA latency
+            long words0 = wordsAt(row, g);
+            int xs = xOff + g * L * BLOCK;
             FloatVector s0 = FloatVector.zero(F), s1 = s0, s2 = s0, s3 = s0;
-            for (int m = 0; m < 4; m++) {
-                IntVector v = IntVector.fromMemorySegment(INTS, packed, words + 4L * L * m, LE);
-                int xs = xg + 8 * L * m;
-                s0 = field(v, 0x0000000f).fma(FloatVector.fromArray(F, xt, xs), s0);
-                s1 = field(v, 0x000000f0).fma(FloatVector.fromArray(F, xt, xs + L), s1);
-                s2 = field(v, 0x00000f00).fma(FloatVector.fromArray(F, xt, xs + 2 * L), s2);
-                s3 = field(v, 0x0000f000).fma(FloatVector.fromArray(F, xt, xs + 3 * L), s3);
-                s0 = field(v, 0x000f0000).fma(FloatVector.fromArray(F, xt, xs + 4 * L), s0);
-                s1 = field(v, 0x00f00000).fma(FloatVector.fromArray(F, xt, xs + 5 * L), s1);
-                s2 = field(v, 0x0f000000).fma(FloatVector.fromArray(F, xt, xs + 6 * L), s2);
-                s3 = top(v, 28).fma(FloatVector.fromArray(F, xt, xs + 7 * L), s3);
-            }
-            acc = scales(scalesAt(row, g)).fma(s0.add(s1).add(s2.add(s3)).sub(FloatVector.fromArray(F, offsets, blockOff + g * L)), acc);
-        }
-        return acc.reduceLanes(VectorOperators.ADD);
-    }
-
-    private float dotQ8_0(int row, int g0, int g1, float[] xt, int xOff, float[] offsets, int blockOff) {
-        FloatVector acc = FloatVector.zero(F);
-        for (int g = g0; g < g1; g++) {
-            long words = wordsAt(row, g);
-            int xg = xOff + g * L * BLOCK;
-            FloatVector s0 = FloatVector.zero(F), s1 = s0, s2 = s0, s3 = s0;
-            for (int m = 0; m < 8; m++) {
-                IntVector v = IntVector.fromMemorySegment(INTS, packed, words + 4L * L * m, LE);
-                int xs = xg + 4 * L * m;
-                s0 = field(v, 0x000000ff).fma(FloatVector.fromArray(F, xt, xs), s0);
-                s1 = field(v, 0x0000ff00).fma(FloatVector.fromArray(F, xt, xs + L), s1);
-                s2 = field(v, 0x00ff0000).fma(FloatVector.fromArray(F, xt, xs + 2 * L), s2);
-                s3 = top(v, 24).fma(FloatVector.fromArray(F, xt, xs + 3 * L), s3);
+            for (int m = 0; m < words; m++) {
+                IntVector v = IntVector.fromMemorySegment(INTS, packed, words0 + 4L * L * m, LE);
+                for (int f = 0; f < fields; f += 4, xs += 4 * L) {
+                    s0 = field(v, fieldMask << bits * f).fma(FloatVector.fromArray(F, xt, xs), s0);
+                    s1 = field(v, fieldMask << bits * (f + 1)).fma(FloatVector.fromArray(F, xt, xs + L), s1);
+                    s2 = field(v, fieldMask << bits * (f + 2)).fma(FloatVector.fromArray(F, xt, xs + 2 * L), s2);
+                    FloatVector q3 = f + 3 == top ? top(v, bits * top) : field(v, fieldMask << bits * (f + 3));
+                    s3 = q3.fma(FloatVector.fromArray(F, xt, xs + 3 * L), s3);
+                }
             }
             acc = scales(scalesAt(row, g)).fma(s0.add(s1).add(s2.add(s3)).sub(FloatVector.fromArray(F, offsets, blockOff + g * L)), acc);
         }

@@ -66,6 +66,8 @@ final class Gemm {
         }
         float[] packedB = Scratch.floats(Scratch.Slot.PACKED_B, KC * ceilDiv(nc, NR) * NR);
         float[] packedA = Scratch.floats(Scratch.Slot.PACKED_A, KC * MC);
+        // fetched once per block rather than per tile (a thread-local lookup)
+        float[] spill = Scratch.floats(Scratch.Slot.TILE, MR * NR);
         for (int k0 = 0; k0 < p.k; k0 += KC) {
             int kc = Math.min(KC, p.k - k0);
             packB(p, bBase, k0, kc, n0, nc, packedB);
@@ -76,7 +78,7 @@ final class Gemm {
                     for (int is = 0; is < mc; is += MR) {
                         long at = outBase + (mb + is) * rowBytes + 4L * (n0 + js);
                         tile(packedA, is * kc, packedB, js * kc, kc, p.out, at, rowBytes,
-                                Math.min(MR, mc - is), Math.min(NR, nc - js), k0 > 0);
+                                Math.min(MR, mc - is), Math.min(NR, nc - js), k0 > 0, spill);
                     }
                 }
             }
@@ -139,9 +141,12 @@ final class Gemm {
         }
     }
 
-    /** An MR x NR tile of out at byte {@code at}: packed a strip times packed b strip, added to out when accumulating. */
+    /**
+     * An MR x NR tile of out at byte {@code at}: packed a strip times packed b strip, added to out when accumulating;
+     * spill holds MR x NR floats.
+     */
     private static void tile(float[] a, int aOff, float[] b, int bOff, int kc, MemorySegment out, long at, long rowBytes,
-                             int rows, int cols, boolean accumulate) {
+                             int rows, int cols, boolean accumulate, float[] spill) {
         FloatVector c00 = FloatVector.zero(F), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
         FloatVector c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
         for (int k = 0, ai = aOff, bi = bOff; k < kc; k++, ai += MR, bi += NR) {
@@ -166,7 +171,6 @@ final class Gemm {
             c51 = x.fma(b1, c51);
         }
         // spilled to an array, then written: a method taking vectors, if not inlined, would box them
-        float[] spill = Scratch.floats(Scratch.Slot.TILE, MR * NR);
         c00.intoArray(spill, 0);
         c01.intoArray(spill, L);
         c10.intoArray(spill, NR);

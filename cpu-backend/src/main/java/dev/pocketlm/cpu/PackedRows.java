@@ -241,10 +241,10 @@ final class PackedRows implements PackedWeight {
 
     /**
      * Decodes positions [k0, k0 + count) of row {@code row} in the packed order (see {@link #naturalIndex}) into
-     * dst[0, count): a GEMM may sum over k in any order, and in this one a slot's L values are one vector store.
-     * k0 and count are multiples of L (whole blocks past the groups).
+     * dst[dstOff, dstOff + count): a GEMM may sum over k in any order, and in this one a slot's L values are one
+     * vector store. k0 and count are multiples of L (whole blocks past the groups).
      */
-    @Override public void decode(int row, int k0, int count, float[] dst) {
+    @Override public void decode(int row, int k0, int count, float[] dst, int dstOff) {
         int slots = L * BLOCK, packedEnd = Math.max(k0, Math.min(k0 + count, groups * slots));
         FloatVector zeroPoint = FloatVector.broadcast(F, zeroPoint());
         int fields = fields(), fieldBits = fieldBits(), fieldMask = (1 << fieldBits) - 1;
@@ -258,13 +258,13 @@ final class PackedRows implements PackedWeight {
                 IntVector word = IntVector.fromMemorySegment(INTS, packed, words + 4L * L * (s / fields), LE);
                 FloatVector q = (FloatVector) word.lanewise(VectorOperators.LSHR, fieldBits * (s % fields)).and(fieldMask)
                         .convert(VectorOperators.I2F, 0);
-                q.sub(zeroPoint).mul(scales).intoArray(dst, kp - k0);
+                q.sub(zeroPoint).mul(scales).intoArray(dst, dstOff + kp - k0);
             }
         }
         if (k0 + count > packedEnd) {
             long blockBytes = dtype.bytes(BLOCK);
             long blocksDone = packedEnd / BLOCK - groups * L;
-            WeightRows.decode(dtype, packed, tailAt(row) + blocksDone * blockBytes, dst, packedEnd - k0, k0 + count - packedEnd);
+            WeightRows.decode(dtype, packed, tailAt(row) + blocksDone * blockBytes, dst, dstOff + packedEnd - k0, k0 + count - packedEnd);
         }
     }
 

@@ -28,10 +28,10 @@ sealed interface PackedWeight extends AutoCloseable permits PackedRows, PanelRow
     }
 
     /**
-     * Decodes positions [k0, k0 + count) of row {@code row} into dst[0, count), in this layout's column order
-     * ({@link #naturalIndex}); k0 and count are multiples of 256 (a GEMM depth panel) or end at k.
+     * Decodes positions [k0, k0 + count) of row {@code row} into dst[dstOff, dstOff + count), in this layout's column
+     * order ({@link #naturalIndex}); k0 and count are multiples of 256 (a GEMM depth panel) or end at k.
      */
-    void decode(int row, int k0, int count, float[] dst);
+    void decode(int row, int k0, int count, float[] dst, int dstOff);
 
     /** The column of the weight at position {@code kp} of {@link #decode}'s order. */
     int naturalIndex(int kp);

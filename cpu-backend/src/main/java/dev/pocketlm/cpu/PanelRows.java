@@ -78,9 +78,9 @@ final class PanelRows implements PackedWeight {
     }
 
     /** Natural order; a GEMM depth panel (256) never crosses a column panel (2048). */
-    @Override public void decode(int row, int k0, int count, float[] dst) {
+    @Override public void decode(int row, int k0, int count, float[] dst, int dstOff) {
         int p = k0 / PANEL_COLUMNS;
-        WeightRows.decode(dtype, packed, at(p, row) + dtype.bytes(k0 - (long) p * PANEL_COLUMNS), dst, 0, count);
+        WeightRows.decode(dtype, packed, at(p, row) + dtype.bytes(k0 - (long) p * PANEL_COLUMNS), dst, dstOff, count);
     }
 
     @Override public int naturalIndex(int kp) { return kp; }

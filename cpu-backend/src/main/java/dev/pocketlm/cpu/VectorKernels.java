@@ -72,15 +72,17 @@ public final class VectorKernels implements Kernels {
             PackedWeight packed = weightForm ? ((CpuStorage) b.storage()).packedWeight(b.byteOffset(), bType, n, k, threads, parallel) : null;
             if (transB && rows <= MATVEC_MAX_ROWS) {
                 matvec(segment(a), rows, segment(b), bType, packed, n, k, segment(out), parallel);
+            } else if (packed != null) {
+                Gemm.multiplyPacked(segment(a), packed, segment(out), rows, k, n, threads, parallel);
             } else {
-                Gemm.multiply(new Gemm.Problem(segment(a), segment(b), bType, packed, segment(out), 1, 1, rows, k, n, false, transB),
+                Gemm.multiply(new Gemm.Problem(segment(a), segment(b), bType, segment(out), 1, 1, rows, k, n, false, transB),
                         threads, parallel);
             }
             return;
         }
         int m = transA ? a.dim(-1) : a.dim(-2);
         long batchesA = a.size() / ((long) m * k), batchesB = b.size() / ((long) k * n);
-        Gemm.multiply(new Gemm.Problem(segment(a), segment(b), bType, null, segment(out), Math.toIntExact(batchesA),
+        Gemm.multiply(new Gemm.Problem(segment(a), segment(b), bType, segment(out), Math.toIntExact(batchesA),
                 Math.toIntExact(batchesA / batchesB), m, k, n, transA, transB), threads, parallel);
     }
 

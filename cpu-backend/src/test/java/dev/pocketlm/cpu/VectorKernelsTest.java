@@ -87,14 +87,16 @@ class VectorKernelsTest {
 
     /**
      * K = 512 is one group of 16 blocks on AVX-512, 2048 one column panel; 2624 is two panels and a tail of 2 blocks;
-     * float weights are copied into column panels of 2048.
+     * float weights are copied into column panels of 2048. Past 4 rows the weight rows are the GEMM's broadcast operand,
+     * 128 activation rows per pass (130 and 140 rows take two passes).
      */
     @ParameterizedTest(name = "read-only {0} weight [{3}, {2}] x {1} rows")
     @CsvSource({
             "Q8_0, 1, 512, 33", "Q8_0, 3, 576, 70", "Q8_0, 4, 1088, 19", "Q8_0, 9, 576, 45", "Q8_0, 64, 1536, 70",
             "Q4_0, 1, 512, 33", "Q4_0, 3, 576, 70", "Q4_0, 4, 1088, 19", "Q4_0, 9, 576, 45", "Q4_0, 64, 1536, 70",
             "Q8_0, 3, 2624, 19", "Q4_0, 1, 2624, 33", "Q4_0, 9, 2624, 21",
-            "Q4_0, 2, 96, 33", "F16, 2, 300, 33", "F16, 1, 2100, 33", "BF16, 3, 4200, 19", "F16, 9, 4200, 21", "F32, 2, 2100, 19"})
+            "Q4_0, 2, 96, 33", "F16, 2, 300, 33", "F16, 1, 2100, 33", "BF16, 3, 4200, 19", "F16, 9, 4200, 21", "F32, 2, 2100, 19",
+            "Q4_0, 130, 576, 13", "F16, 140, 2100, 7"})
     void matmulReadOnlyWeightRows(DType type, int rows, int k, int n) {
         Operand a = operand(DType.F32, new int[]{rows, k});
         Operand w = operand(type, new int[]{n, k}).readOnly();

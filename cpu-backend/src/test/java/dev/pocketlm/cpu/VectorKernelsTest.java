@@ -96,7 +96,7 @@ class VectorKernelsTest {
             "Q4_0, 1, 512, 33", "Q4_0, 3, 576, 70", "Q4_0, 4, 1088, 19", "Q4_0, 9, 576, 45", "Q4_0, 64, 1536, 70",
             "Q8_0, 3, 2624, 19", "Q4_0, 1, 2624, 33", "Q4_0, 9, 2624, 21",
             "Q4_0, 2, 96, 33", "F16, 2, 300, 33", "F16, 1, 2100, 33", "BF16, 3, 4200, 19", "F16, 9, 4200, 21", "F32, 2, 2100, 19",
-            "Q4_0, 130, 576, 13", "F16, 140, 2100, 7"})
+            "Q4_0, 130, 576, 13", "F16, 140, 2100, 7", "F32, 9, 2100, 11"})
     void matmulReadOnlyWeightRows(DType type, int rows, int k, int n) {
         Operand a = operand(DType.F32, new int[]{rows, k});
         Operand w = operand(type, new int[]{n, k}).readOnly();

@@ -34,6 +34,18 @@ class HostMemoryPoolTest {
     }
 
     @Test
+    void aSmallBlockOverCapacityReleasesLargerPooledBlocksInstead() {
+        HostMemoryPool pool = new HostMemoryPool(4096);
+        HostMemoryPool.Block large = pool.take(4096);
+        pool.give(large);
+        HostMemoryPool.Block small = pool.take(300);
+        pool.give(small);
+        assertFalse(large.arena().scope().isAlive(), "the larger class made room");
+        assertTrue(small.arena().scope().isAlive(), "the small block is kept");
+        assertSame(small, pool.take(400), "and comes back for its class");
+    }
+
+    @Test
     void storageUseAfterFreeFailsEvenWhenTheBlockIsReused() {
         CpuStorage s = CpuStorage.allocate(100);
         s.free();

@@ -14,7 +14,6 @@ public final class Generator {
     private final Llama model;
     private final SamplerSettings settings;
     private final DType kvType;
-    private boolean oneTokenPathWarm;
 
     /** Receives every row of logits computed (prompt rows, then one per generated token fed back). */
     @FunctionalInterface
@@ -51,7 +50,6 @@ public final class Generator {
         Sampler sampler = new Sampler(settings);
         for (int t : prompt) sampler.accept(t);
         int[] history = Arrays.copyOf(prompt, prompt.length + maxNew);
-        warmOneTokenPath();
         try (KvCache cache = new KvCache(model.backend(), model.config(), capacity, kvType)) {
             long t0 = System.nanoTime();
             float[] logits = step(prompt, 0, cache, logitsSink);
@@ -73,19 +71,6 @@ public final class Generator {
             }
             long t2 = System.nanoTime();
             return new Stats(prompt.length, (t1 - t0) / 1e9, generated, (t2 - t1) / 1e9);
-        }
-    }
-
-    /**
-     * One throwaway one-token step before the first prompt. The JIT compiles the one-token kernels (CPU matvec) to
-     * much slower code when the batched prompt path got hot first: TinyLlama-1.1B Q4_0 generated 28 tokens/s after
-     * a 64-token prompt without this step and 47 with it (measured; the compiler's reason is not pinned down).
-     */
-    private void warmOneTokenPath() {
-        if (oneTokenPathWarm) return;
-        oneTokenPathWarm = true;
-        try (KvCache scratch = new KvCache(model.backend(), model.config(), 1, kvType)) {
-            step(new int[]{0}, 0, scratch, null);
         }
     }
 

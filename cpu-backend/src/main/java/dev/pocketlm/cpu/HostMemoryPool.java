@@ -52,7 +52,7 @@ final class HostMemoryPool {
      */
     void give(Block b) {
         long size = b.segment().byteSize();
-        if (sizeClass(size) == size && (pooledBytes.get() + size <= capacity || releaseLarger(size))) {
+        if (sizeClass(size) == size && (fits(size) || releaseLarger(size))) {
             pooledBytes.addAndGet(size);
             free.computeIfAbsent(size, k -> new ConcurrentLinkedDeque<>()).addFirst(b);
             return;
@@ -62,15 +62,18 @@ final class HostMemoryPool {
 
     /** Releases pooled blocks of classes above {@code size}, largest first, until {@code size} more bytes fit. */
     private synchronized boolean releaseLarger(long size) {
-        for (long c = MAX_CLASS; c > size && pooledBytes.get() + size > capacity; c >>= 1) {
+        for (long c = MAX_CLASS; c > size && !fits(size); c >>= 1) {
             ConcurrentLinkedDeque<Block> q = free.get(c);
-            for (Block old = q == null ? null : q.pollLast(); old != null; old = pooledBytes.get() + size > capacity ? q.pollLast() : null) {
+            Block old;
+            while (q != null && !fits(size) && (old = q.pollLast()) != null) {
                 pooledBytes.addAndGet(-c);
                 old.arena().close();
             }
         }
-        return pooledBytes.get() + size <= capacity;
+        return fits(size);
     }
+
+    private boolean fits(long size) { return pooledBytes.get() + size <= capacity; }
 
     /** The power of two that holds {@code bytes} (at least 256), or -1 above 64 MiB (allocated exactly, not pooled). */
     static long sizeClass(long bytes) {

@@ -51,6 +51,11 @@ final class PackedRows implements PackedWeight {
     private final long tailStart;
     private final Arena arena;
     private final MemorySegment packed;
+    /**
+     * Whether no packed scale is Inf or NaN, so they convert in three operations instead of eight (set once packed;
+     * TinyLlama Q4_0 matvecs +1-3%, same process).
+     */
+    private boolean finiteScales;
     /** naturalIndex[k'] = the row element at position k' of the packed order (the identity past the groups). */
     private final int[] naturalIndex;
     /** fieldScale[k'] = 2^-(low bit of the field k' reads), or 1 for the top field (shifted down instead). */
@@ -122,6 +127,7 @@ final class PackedRows implements PackedWeight {
         PackedRows p = new PackedRows(dtype, rows, k);
         MemorySegment src = source.asSlice(sourceOffset, rows * p.rowBytes);
         PackedWeight.packRows(src, rows, threads, parallel, r -> p.packRow(src, r));
+        p.finiteScales = p.scalesAllFinite();
         return p;
     }
 
@@ -138,6 +144,16 @@ final class PackedRows implements PackedWeight {
             }
         }
         MemorySegment.copy(src, from + groups * groupBytes, packed, tailAt(row), tailBytes);
+    }
+
+    private boolean scalesAllFinite() {
+        for (int p = 0; p < panelStart.length; p++) {
+            long scaleCount = (long) L * Math.min(PANEL_GROUPS, groups - p * PANEL_GROUPS);
+            for (int row = 0; row < rows; row++) {
+                if (WeightRows.hasInfOrNaN16(packed, panelStart[p] + row * panelRowBytes[p], scaleCount)) return false;
+            }
+        }
+        return true;
     }
 
     private static long lineUp(long bytes) { return (bytes + 63) / 64 * 64; }
@@ -234,7 +250,9 @@ final class PackedRows implements PackedWeight {
         return (FloatVector) v.lanewise(VectorOperators.LSHR, shift).convert(VectorOperators.I2F, 0);
     }
 
-    private FloatVector scales(long at) { return WeightRows.load16(DType.F16, packed, at); }
+    private FloatVector scales(long at) {
+        return finiteScales ? WeightRows.loadF16Finite(packed, at) : WeightRows.load16(DType.F16, packed, at);
+    }
 
     /** The row element at position {@code kp} of the packed order, in which {@link #decode} writes. */
     @Override public int naturalIndex(int kp) { return naturalIndex[kp]; }

@@ -219,6 +219,9 @@ final class WeightRows {
     /** L F16 or BF16 values at byte {@code off}, widened to floats. */
     static FloatVector load16(DType t, MemorySegment w, long off) { return load16(t, false, w, off); }
 
+    /** L F16 values at byte {@code off} of w known to be finite (no Inf or NaN), as floats. */
+    static FloatVector loadF16Finite(MemorySegment w, long off) { return load16(DType.F16, true, w, off); }
+
     private static FloatVector load16(DType t, boolean finite, MemorySegment w, long off) {
         IntVector h = (IntVector) ShortVector.fromMemorySegment(SHORTS, w, off, LE).convertShape(VectorOperators.S2I, INTS, 0);
         return t == DType.F16 ? f16ToF32(h, finite) : h.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();

@@ -96,7 +96,7 @@ class VectorKernelsTest {
             "Q4_0, 1, 512, 33", "Q4_0, 3, 576, 70", "Q4_0, 4, 1088, 19", "Q4_0, 9, 576, 45", "Q4_0, 64, 1536, 70",
             "Q8_0, 3, 2624, 19", "Q4_0, 1, 2624, 33", "Q4_0, 9, 2624, 21",
             "Q4_0, 2, 96, 33", "F16, 2, 300, 33", "F16, 1, 2100, 33", "BF16, 3, 4200, 19", "F16, 9, 4200, 21", "F32, 2, 2100, 19",
-            "Q4_0, 130, 576, 13", "F16, 140, 2100, 7", "F32, 9, 2100, 11"})
+            "Q4_0, 130, 576, 13", "F16, 140, 2100, 7", "F32, 9, 2100, 11", "Q4_0, 1, 2048, 301", "Q8_0, 2, 2624, 257"})
     void matmulReadOnlyWeightRows(DType type, int rows, int k, int n) {
         Operand a = operand(DType.F32, new int[]{rows, k});
         Operand w = operand(type, new int[]{n, k}).readOnly();
@@ -128,6 +128,27 @@ class VectorKernelsTest {
         float[] y = out.toFloats();
         assertEquals(Float.POSITIVE_INFINITY, y[1], "row with +Inf");
         assertTrue(Float.isNaN(y[2]), "row with NaN: " + y[2]);
+        assertTrue(Float.isFinite(y[0]) && Float.isFinite(y[3]), "finite rows: " + y[0] + ", " + y[3]);
+    }
+
+    /** Packed Q8_0/Q4_0 convert their scales the short way only when none is Inf or NaN. */
+    @ParameterizedTest(name = "read-only {0} weights keep an Inf or NaN scale")
+    @CsvSource({"Q4_0", "Q8_0"})
+    void readOnlyQuantizedWeightsKeepInfAndNaNScales(DType type) {
+        int n = 4, k = 2048;
+        float[] w = new float[n * k];
+        for (int i = 0; i < w.length; i++) w[i] = 0.01f * (i % 7 + 1);
+        MemorySegment bytes = java.lang.foreign.Arena.ofAuto().allocate(type.bytes((long) n * k), 64);
+        type.codec().encode(w, 0, bytes, 0, w.length);
+        long blockBytes = type.bytes(32);
+        bytes.set(java.lang.foreign.ValueLayout.JAVA_SHORT_UNALIGNED, type.bytes(k) + 3 * blockBytes, (short) 0x7c00);
+        bytes.set(java.lang.foreign.ValueLayout.JAVA_SHORT_UNALIGNED, type.bytes(2L * k) + 40 * blockBytes, (short) 0x7e00);
+        float[] x = new float[k];
+        java.util.Arrays.fill(x, 1f);
+        Tensor out = fast.empty(DType.F32, 1, n);
+        fast.kernels().matmul(fast.fromFloats(x, 1, k), fast.map(type, Shape.of(n, k), bytes.asReadOnly()), out, false, true);
+        float[] y = out.toFloats();
+        assertTrue(!Float.isFinite(y[1]) && Float.isNaN(y[2]), "rows with an Inf and a NaN scale: " + y[1] + ", " + y[2]);
         assertTrue(Float.isFinite(y[0]) && Float.isFinite(y[3]), "finite rows: " + y[0] + ", " + y[3]);
     }
 

@@ -179,8 +179,10 @@ final class PackedRows implements PackedWeight {
      * field converts to the right value; offsets[blockOff + b] = the quant offset times sums[blockOff + b], the
      * {@link WeightRows#blockSums} of the row.
      */
-    void prepare(float[] x, int xOff, float[] sums, int blockOff, float[] xt, float[] offsets) {
-        for (int kp = 0; kp < fieldScale.length; kp++) xt[xOff + kp] = x[xOff + naturalIndex[kp]] * fieldScale[kp];
+    void prepare(float[] x, int xOff, float[] sums, int blockOff, MemorySegment xt, float[] offsets) {
+        for (int kp = 0; kp < fieldScale.length; kp++) {
+            xt.setAtIndex(ValueLayout.JAVA_FLOAT, xOff + kp, x[xOff + naturalIndex[kp]] * fieldScale[kp]);
+        }
         float zeroPoint = zeroPoint();
         for (int b = 0; b < groups * L; b++) offsets[blockOff + b] = zeroPoint * sums[blockOff + b];
     }
@@ -190,7 +192,7 @@ final class PackedRows implements PackedWeight {
      * offsets) dotted with weight row j, for rows j in [start, end) and r < xRows. Panel by panel, so a panel's
      * activations stay in L1 while its rows stream; out accumulates across panels, then the tail.
      */
-    void multiply(int start, int end, int xRows, float[] x, float[] xt, float[] sums, float[] offsets, MemorySegment out, int n) {
+    void multiply(int start, int end, int xRows, float[] x, MemorySegment xt, float[] sums, float[] offsets, MemorySegment out, int n) {
         int blocks = k / BLOCK;
         for (int p = 0; p < panelStart.length; p++) {
             int g0 = p * PANEL_GROUPS, g1 = Math.min(groups, g0 + PANEL_GROUPS);
@@ -216,23 +218,26 @@ final class PackedRows implements PackedWeight {
     /**
      * Groups [g0, g1) of row {@code row} dotted with the prepared activations at xOff (offsets at blockOff). Each
      * quant word's fields are masked in place (the activations carry the field's scale), the top one shifted down;
-     * four fields per step into four accumulators, as the adds would otherwise wait out the FMA latency.
+     * four fields per step into four accumulators, as the adds would otherwise wait out the FMA latency. A group's
+     * activations are read through their own 2 KiB slice at constant offsets: read from the whole buffer, C2 bounds-
+     * checked every load against a spilled length and the kernel lost what the aligned buffer gained.
      */
-    private float dot(int row, int g0, int g1, float[] xt, int xOff, float[] offsets, int blockOff) {
+    private float dot(int row, int g0, int g1, MemorySegment xt, int xOff, float[] offsets, int blockOff) {
         int fields = fields(), top = fields - 1, bits = fieldBits(), fieldMask = (1 << bits) - 1, words = BLOCK / fields;
         FloatVector acc = FloatVector.zero(F);
         for (int g = g0; g < g1; g++) {
             long words0 = wordsAt(row, g);
-            int xs = xOff + g * L * BLOCK;
+            MemorySegment gx = xt.asSlice(4L * (xOff + g * L * BLOCK), 4L * L * BLOCK);
+            long xs = 0;
             FloatVector s0 = FloatVector.zero(F), s1 = s0, s2 = s0, s3 = s0;
             for (int m = 0; m < words; m++) {
                 IntVector v = IntVector.fromMemorySegment(INTS, packed, words0 + 4L * L * m, LE);
-                for (int f = 0; f < fields; f += 4, xs += 4 * L) {
-                    s0 = field(v, fieldMask << bits * f).fma(FloatVector.fromArray(F, xt, xs), s0);
-                    s1 = field(v, fieldMask << bits * (f + 1)).fma(FloatVector.fromArray(F, xt, xs + L), s1);
-                    s2 = field(v, fieldMask << bits * (f + 2)).fma(FloatVector.fromArray(F, xt, xs + 2 * L), s2);
+                for (int f = 0; f < fields; f += 4, xs += 16L * L) {
+                    s0 = field(v, fieldMask << bits * f).fma(FloatVector.fromMemorySegment(F, gx, xs, LE), s0);
+                    s1 = field(v, fieldMask << bits * (f + 1)).fma(FloatVector.fromMemorySegment(F, gx, xs + 4L * L, LE), s1);
+                    s2 = field(v, fieldMask << bits * (f + 2)).fma(FloatVector.fromMemorySegment(F, gx, xs + 8L * L, LE), s2);
                     FloatVector q3 = f + 3 == top ? top(v, bits * top) : field(v, fieldMask << bits * (f + 3));
-                    s3 = q3.fma(FloatVector.fromArray(F, xt, xs + 3 * L), s3);
+                    s3 = q3.fma(FloatVector.fromMemorySegment(F, gx, xs + 12L * L, LE), s3);
                 }
             }
             acc = scales(scalesAt(row, g)).fma(s0.add(s1).add(s2.add(s3)).sub(FloatVector.fromArray(F, offsets, blockOff + g * L)), acc);

@@ -105,7 +105,7 @@ public final class VectorKernels implements Kernels {
             for (int r = 0; r < rows; r++) WeightRows.blockSums(x, r * k, k, sums, r * blocks);
         }
         if (packed instanceof PackedRows quantized) {
-            float[] xt = Scratch.floats(Scratch.Slot.PACKED_ACTIVATIONS, rows * k);
+            MemorySegment xt = Scratch.alignedFloats(Scratch.Slot.PACKED_ACTIVATIONS, (long) rows * k);
             float[] offsets = Scratch.floats(Scratch.Slot.BLOCK_OFFSETS, rows * blocks);
             for (int r = 0; r < rows; r++) quantized.prepare(x, r * k, sums, r * blocks, xt, offsets);
             threads.forEach(n, matvecGrain(n), split, (start, end) -> quantized.multiply(start, end, rows, x, xt, sums, offsets, out, n));

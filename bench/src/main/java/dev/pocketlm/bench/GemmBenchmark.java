@@ -41,7 +41,7 @@ public class GemmBenchmark {
     @Setup(Level.Trial)
     public void setUp() {
         SplittableRandom random = new SplittableRandom(7);
-        float[] av = MatvecBenchmark.randomValues(random, size * size), bv = MatvecBenchmark.randomValues(random, size * size);
+        float[] av = TokenMatvecs.randomValues(random, size * size), bv = TokenMatvecs.randomValues(random, size * size);
         Loader.load(openblas.class);
         openblas.blas_set_num_threads(Runtime.getRuntime().availableProcessors());
         device = Backends.open("cpu");

@@ -60,8 +60,8 @@ public class MatvecBenchmark {
         int n = Integer.parseInt(nk[0]), k = Integer.parseInt(nk[1]);
         device = Backends.open(backend);
         SplittableRandom random = new SplittableRandom(42);
-        x = device.fromFloats(randomValues(random, rows * k), rows, k);
-        float[] values = randomValues(random, n * k);
+        x = device.fromFloats(TokenMatvecs.randomValues(random, rows * k), rows, k);
+        float[] values = TokenMatvecs.randomValues(random, n * k);
         if (mapped) {
             weightMemory = Arena.ofShared();
             MemorySegment bytes = weightMemory.allocate(dtype.bytes((long) n * k), 64);
@@ -89,11 +89,5 @@ public class MatvecBenchmark {
         device.synchronize();
         traffic.bytes += w.byteSize();
         traffic.flops += flopsPerCall;
-    }
-
-    static float[] randomValues(SplittableRandom random, int count) {
-        float[] v = new float[count];
-        for (int i = 0; i < count; i++) v[i] = (float) (random.nextDouble() * 2 - 1);
-        return v;
     }
 }

@@ -52,10 +52,11 @@ final class PackedRows implements PackedWeight {
     private final Arena arena;
     private final MemorySegment packed;
     /**
-     * Whether no packed scale is Inf or NaN, so they convert in three operations instead of eight (set once packed;
-     * TinyLlama Q4_0 matvecs +1-3%, same process).
+     * Set while packing when a scale is Inf or NaN, as {@link PanelRows} checks F16 values; without any, scales
+     * convert in three operations instead of eight (TinyLlama Q4_0 matvecs +1-3%, same process). Plain, not volatile,
+     * so the kernels read it once: every write happens before {@link #pack} returns.
      */
-    private boolean finiteScales;
+    private boolean infOrNaNScale;
     /** naturalIndex[k'] = the row element at position k' of the packed order (the identity past the groups). */
     private final int[] naturalIndex;
     /** fieldScale[k'] = 2^-(low bit of the field k' reads), or 1 for the top field (shifted down instead). */
@@ -127,7 +128,6 @@ final class PackedRows implements PackedWeight {
         PackedRows p = new PackedRows(dtype, rows, k);
         MemorySegment src = source.asSlice(sourceOffset, rows * p.rowBytes);
         PackedWeight.packRows(src, rows, threads, parallel, r -> p.packRow(src, r));
-        p.finiteScales = p.scalesAllFinite();
         return p;
     }
 
@@ -142,18 +142,9 @@ final class PackedRows implements PackedWeight {
                     packed.set(INT, wordsAt(row, g) + 4L * L * m + 4L * l, src.get(INT, block + 2 + 4L * m) ^ flip);
                 }
             }
+            if (WeightRows.hasInfOrNaN16(packed, scalesAt(row, g), L)) infOrNaNScale = true;
         }
         MemorySegment.copy(src, from + groups * groupBytes, packed, tailAt(row), tailBytes);
-    }
-
-    private boolean scalesAllFinite() {
-        for (int p = 0; p < panelStart.length; p++) {
-            long scaleCount = (long) L * Math.min(PANEL_GROUPS, groups - p * PANEL_GROUPS);
-            for (int row = 0; row < rows; row++) {
-                if (WeightRows.hasInfOrNaN16(packed, panelStart[p] + row * panelRowBytes[p], scaleCount)) return false;
-            }
-        }
-        return true;
     }
 
     private static long lineUp(long bytes) { return (bytes + 63) / 64 * 64; }
@@ -256,7 +247,7 @@ final class PackedRows implements PackedWeight {
     }
 
     private FloatVector scales(long at) {
-        return finiteScales ? WeightRows.loadF16Finite(packed, at) : WeightRows.load16(DType.F16, packed, at);
+        return infOrNaNScale ? WeightRows.load16(DType.F16, packed, at) : WeightRows.loadF16Finite(packed, at);
     }
 
     /** The row element at position {@code kp} of the packed order, in which {@link #decode} writes. */

@@ -3,14 +3,15 @@ package dev.pocketlm.cpu;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 
-/** Per-thread float buffers (heap or aligned off-heap), grown on demand and reused: no allocation on the hot path. */
+/** Per-thread buffers (heap or aligned off-heap), grown on demand and reused: no allocation on the hot path. */
 final class Scratch {
     /** What a buffer holds; each slot is one independent buffer per thread. */
-    enum Slot { PACKED_A, PACKED_B, TILE, ROW, ACTIVATIONS, BLOCK_SUMS, PACKED_ACTIVATIONS, BLOCK_OFFSETS, SCORES, ACCUMULATOR }
+    enum Slot { PACKED_A, PACKED_B, TILE, ROW, ACTIVATIONS, BLOCK_SUMS, PACKED_ACTIVATIONS, BLOCK_OFFSETS, QUANTIZED_PAIRS, SCORES, ACCUMULATOR }
 
     private static final ThreadLocal<Scratch> MINE = ThreadLocal.withInitial(Scratch::new);
 
     private final float[][] buffers = new float[Slot.values().length][];
+    private final int[][] intBuffers = new int[Slot.values().length][];
     private final MemorySegment[] segments = new MemorySegment[Slot.values().length];
 
     private Scratch() {}
@@ -21,6 +22,17 @@ final class Scratch {
         float[] b = mine[slot.ordinal()];
         if (b == null || b.length < size) {
             b = new float[size];
+            mine[slot.ordinal()] = b;
+        }
+        return b;
+    }
+
+    /** This thread's int buffer for {@code slot}, at least {@code size} long (contents unspecified). */
+    static int[] ints(Slot slot, int size) {
+        int[][] mine = MINE.get().intBuffers;
+        int[] b = mine[slot.ordinal()];
+        if (b == null || b.length < size) {
+            b = new int[size];
             mine[slot.ordinal()] = b;
         }
         return b;

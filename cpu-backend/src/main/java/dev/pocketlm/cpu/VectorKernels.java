@@ -27,7 +27,7 @@ public final class VectorKernels implements Kernels {
     private static final ValueLayout.OfFloat FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED;
     private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT_UNALIGNED;
     /** Up to this many activation rows, a weight matmul streams each weight row once and dots it with every row. */
-    private static final int MATVEC_MAX_ROWS = 4;
+    static final int MATVEC_MAX_ROWS = 4;
     /**
      * A matvec goes to the threads in two chunks each (at least this many rows): long contiguous runs keep the
      * prefetchers streaming (TinyLlama Q8_0 matvecs: 30 GB/s in 64-row chunks, 35 in two per thread).
@@ -105,9 +105,9 @@ public final class VectorKernels implements Kernels {
             for (int r = 0; r < rows; r++) WeightRows.blockSums(x, r * k, k, sums, r * blocks);
         }
         if (packed instanceof PackedRows quantized) {
-            MemorySegment xt = Scratch.alignedFloats(Scratch.Slot.PACKED_ACTIVATIONS, (long) rows * k);
+            MemorySegment xt = Scratch.alignedFloats(Scratch.Slot.PACKED_ACTIVATIONS, rows * quantized.preparedBytes() / 4);
             float[] offsets = Scratch.floats(Scratch.Slot.BLOCK_OFFSETS, rows * blocks);
-            for (int r = 0; r < rows; r++) quantized.prepare(x, r * k, sums, r * blocks, xt, offsets);
+            for (int r = 0; r < rows; r++) quantized.prepare(x, r * k, sums, r * blocks, xt, r * quantized.preparedBytes(), offsets);
             threads.forEach(n, matvecGrain(n), split, (start, end) -> quantized.multiply(start, end, rows, x, xt, sums, offsets, out, n));
             return;
         }

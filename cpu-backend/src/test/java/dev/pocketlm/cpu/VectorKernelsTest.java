@@ -100,8 +100,66 @@ class VectorKernelsTest {
     void matmulReadOnlyWeightRows(DType type, int rows, int k, int n) {
         Operand a = operand(DType.F32, new int[]{rows, k});
         Operand w = operand(type, new int[]{n, k}).readOnly();
-        // the same weights on both sides: only float rounding differs, so the bound is tight
-        compare(SAME_WEIGHTS, new int[]{rows, n}, (be, out) -> be.kernels().matmul(a.on(be), w.on(be), out, false, true));
+        // the same weights on both sides: only float rounding differs, so the bound is tight, unless the fast path
+        // rounds the activations to 8 bits (Q4_0 matvec, checked exactly by the test after this one)
+        boolean eightBitActivations = type == DType.Q4_0 && rows <= VectorKernels.MATVEC_MAX_ROWS;
+        compare(eightBitActivations ? MATMUL : SAME_WEIGHTS, new int[]{rows, n},
+                (be, out) -> be.kernels().matmul(a.on(be), w.on(be), out, false, true));
+    }
+
+    /**
+     * Up to {@link VectorKernels#MATVEC_MAX_ROWS} activation rows, read-only Q4_0 weights take the packed matvec, which
+     * quantizes the activations per block of 32 to 8 bits as ggml's Q4_0 x Q8_0 dot product does (d = max|x| / 127,
+     * q = rint(x / d)) and multiplies in 16-bit lanes. Oracle: that product in doubles from the weight bytes, for the
+     * blocks in whole groups of L; past them, the float dot product. "extreme": every nibble 0 (-8) or 15 (+7) against
+     * full-scale activations of one sign per block, the largest sums a 16-bit lane must hold (16 * 8 * 127).
+     */
+    @ParameterizedTest(name = "Q4_0 [{2}, {1}] x {0} rows of 8-bit activations, extreme={3}")
+    @CsvSource({"1, 512, 33, false", "3, 2624, 19, false", "2, 2048, 301, false", "4, 576, 70, false",
+            "1, 1024, 8, true", "3, 2624, 6, true"})
+    void readOnlyQ4_0MatvecMultipliesActivationsRoundedTo8Bits(int rows, int k, int n, boolean extreme) {
+        int blocks = k / 32, quantizedBlocks = blocks / WeightRows.L * WeightRows.L;
+        byte[] w = new byte[n * blocks * 18];
+        for (int b = 0; b < n * blocks; b++) {
+            short scale = Float.floatToFloat16(extreme ? 0.5f : 0.01f + 0.1f * random.nextFloat());
+            w[18 * b] = (byte) scale;
+            w[18 * b + 1] = (byte) (scale >> 8);
+            for (int i = 2; i < 18; i++) w[18 * b + i] = (byte) (extreme ? (b / blocks % 2 == 0 ? 0x00 : 0xFF) : random.nextInt());
+        }
+        float[] x = new float[rows * k];
+        for (int b = 0; b < rows * blocks; b++) {
+            float sign = random.nextBoolean() ? 1 : -1;
+            for (int e = 0; e < 32; e++) x[32 * b + e] = extreme ? sign : random.nextFloat() * 2 - 1;
+        }
+        Tensor weights = fast.map(DType.Q4_0, Shape.of(n, k), MemorySegment.ofArray(w).asReadOnly());
+        Tensor out = fast.filled(DType.F32, Float.NaN, rows, n);
+        fast.kernels().matmul(fast.fromFloats(DType.F32, x, rows, k), weights, out, false, true);
+        float[] actual = out.toFloats();
+        for (int r = 0; r < rows; r++) {
+            for (int j = 0; j < n; j++) {
+                double expected = 0, magnitude = 0;
+                for (int b = 0; b < blocks; b++) {
+                    int wb = 18 * (j * blocks + b), xb = r * k + 32 * b;
+                    double dw = Float.float16ToFloat((short) (w[wb] & 0xFF | w[wb + 1] << 8)), sum = 0, abs = 0;
+                    float amax = 0;
+                    for (int e = 0; e < 32; e++) amax = Math.max(amax, Math.abs(x[xb + e]));
+                    float inverse = amax == 0 ? 0 : 127 / amax;
+                    boolean quantized = b < quantizedBlocks;
+                    for (int e = 0; e < 32; e++) {
+                        int nibble = (e < 16 ? w[wb + 2 + e] : w[wb + 2 + e - 16] >> 4) & 15;
+                        double xe = quantized ? Math.rint(x[xb + e] * inverse) : x[xb + e];
+                        sum += (nibble - 8) * xe;
+                        abs += Math.abs((nibble - 8) * xe);
+                    }
+                    double dx = quantized ? amax / 127f : 1;
+                    expected += dw * dx * sum;
+                    magnitude += Math.abs(dw * dx) * abs;
+                }
+                float got = actual[r * n + j];
+                assertTrue(Math.abs(got - expected) <= 1e-5 * magnitude,
+                        "row " + r + ", column " + j + ": " + got + ", expected " + expected + " (magnitude " + magnitude + ")");
+            }
+        }
     }
 
     @Test void readOnlyQuantizedWeightsArePackedOnceAndWritableOnesNever() {
@@ -299,7 +357,6 @@ class VectorKernelsTest {
 
     // ---- helpers ----
 
-    /** Random values in [-1, 1] of a given dtype and shape, encoded the same way on both backends. */
     /** Host values of an operand; a read-only one is mapped as a model file's weights are. */
     private record Operand(DType type, int[] dims, float[] values, boolean mapped) {
         Operand readOnly() { return new Operand(type, dims, values, true); }
@@ -312,6 +369,7 @@ class VectorKernelsTest {
         }
     }
 
+    /** Random values in [-1, 1] of a given dtype and shape, encoded the same way on both backends. */
     private Operand operand(DType type, int[] dims) {
         long size = 1;
         for (int d : dims) size *= d;

@@ -14,7 +14,7 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 
 /** {@code pocket eval}: held-out loss, perplexity and bits per character; KL and top-1 agreement against a reference. */
-@Command(name = "eval", description = "Evaluate a model on the last 10% of a text: loss, perplexity, bits/char; vs --reference: KL, top-1 agreement.")
+@Command(name = "eval", description = "Evaluate a model on the last 10%% of a text: loss, perplexity, bits/char; vs --reference: KL, top-1 agreement.")
 final class EvalCommand implements Callable<Integer> {
 
     @Mixin ModelOptions options;

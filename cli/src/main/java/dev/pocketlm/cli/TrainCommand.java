@@ -23,7 +23,7 @@ import java.util.concurrent.Callable;
 @Command(name = "train", description = "Train a Llama on a text file (character-level by default); checkpoints are GGUF files.")
 final class TrainCommand implements Callable<Integer> {
 
-    @Option(names = "--data", required = true, description = "Training text (UTF-8); the last 10% validates.") Path data;
+    @Option(names = "--data", required = true, description = "Training text (UTF-8); the last 10%% validates.") Path data;
 
     @Option(names = {"-o", "--out"}, required = true, description = "Checkpoint GGUF (optimizer state beside it as OUT.optim).") Path out;
 

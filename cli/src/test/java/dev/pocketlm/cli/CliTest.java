@@ -44,6 +44,22 @@ class CliTest {
         }
     }
 
+    /** A lone % in a description is a format specifier to picocli: the help then prints a warning and raw text. */
+    @Test
+    void everyCommandsHelpRendersWithoutFormatWarnings() {
+        PrintStream oldErr = System.err;
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        try {
+            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+            CommandLine cl = Main.commandLine();
+            cl.getUsageMessage();
+            for (CommandLine command : cl.getSubcommands().values()) command.getUsageMessage();
+        } finally {
+            System.setErr(oldErr);
+        }
+        assertEquals("", err.toString(StandardCharsets.UTF_8));
+    }
+
     @Test
     void backendsListsTheCpuAndSaysWhatIsSelected() {
         Run r = run("backends");

@@ -21,7 +21,7 @@ import java.nio.ByteOrder;
  * and multiplying in 16-bit lanes, measured no faster (Q8_0, 32000 x 2048, one thread: 13.9 GB/s against 13.6 for
  * the one-block-per-step float loop, which two blocks per step then made about 30% faster): the Vector API has no
  * 8-bit dot-product instruction, so widening the products costs what widening the weights saves, and it would
- * round the activations.
+ * round the activations. Read-only Q4_0 weights do take that route, repacked ({@link PackedRows}).
  */
 final class WeightRows {
     static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;

@@ -61,15 +61,27 @@ final class PanelRows implements PackedWeight {
         return dtype.bytes((long) rows * panel * PANEL_COLUMNS + (long) row * columns(panel));
     }
 
-    /** out[r, j] (row stride n floats) = x row r (at r k) dotted with weight row j, for j in [start, end), r < xRows. */
-    void multiply(int start, int end, int xRows, float[] x, MemorySegment out, int n) {
+    /**
+     * For F16 weights without Inf or NaN, multiplies the activations x[0, count) in place by 2^112 for
+     * {@link WeightRows#dotF16Prescaled} and returns true, if none overflows; otherwise leaves x and returns false.
+     */
+    boolean prescale(float[] x, int count) {
+        return dtype == DType.F16 && !infOrNaN && WeightRows.prescaleForF16(x, count);
+    }
+
+    /**
+     * out[r, j] (row stride n floats) = x row r (at r k; {@link #prescale prescaled} or not) dotted with weight row j,
+     * for j in [start, end), r < xRows.
+     */
+    void multiply(int start, int end, int xRows, float[] x, boolean prescaled, MemorySegment out, int n) {
         boolean finiteF16 = dtype == DType.F16 && !infOrNaN;
         for (int p = 0; p * PANEL_COLUMNS < k; p++) {
             for (int j = start; j < end; j++) {
                 for (int r = 0; r < xRows; r++) {
-                    float part = finiteF16
-                            ? WeightRows.dotF16Finite(packed, at(p, j), x, r * k + p * PANEL_COLUMNS, columns(p))
-                            : WeightRows.dot(dtype, packed, at(p, j), x, r * k + p * PANEL_COLUMNS, null, 0, columns(p));
+                    int xOff = r * k + p * PANEL_COLUMNS;
+                    float part = prescaled ? WeightRows.dotF16Prescaled(packed, at(p, j), x, xOff, columns(p))
+                            : finiteF16 ? WeightRows.dotF16Finite(packed, at(p, j), x, xOff, columns(p))
+                            : WeightRows.dot(dtype, packed, at(p, j), x, xOff, null, 0, columns(p));
                     long outAt = 4L * ((long) r * n + j);
                     out.set(FLOAT, outAt, p == 0 ? part : out.get(FLOAT, outAt) + part);
                 }

@@ -96,7 +96,8 @@ public final class VectorKernels implements Kernels {
         MemorySegment.copy(a, FLOAT, 0, x, 0, rows * k);
         boolean split = parallel && n * wType.bytes(k) >= MATVEC_PARALLEL_BYTES;
         if (packed instanceof PanelRows panels) {
-            threads.forEach(n, matvecGrain(n), split, (start, end) -> panels.multiply(start, end, rows, x, out, n));
+            boolean prescaled = panels.prescale(x, rows * k);
+            threads.forEach(n, matvecGrain(n), split, (start, end) -> panels.multiply(start, end, rows, x, prescaled, out, n));
             return;
         }
         int blocks = k / DType.Q4_0.blockSize();

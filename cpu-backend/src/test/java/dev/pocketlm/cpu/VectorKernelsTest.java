@@ -108,6 +108,44 @@ class VectorKernelsTest {
     }
 
     /**
+     * Read-only F16 matvecs multiply activations prescaled by 2^112 ({@link WeightRows#dotF16Prescaled}) unless one
+     * would overflow: "large" holds activations of 1e5 (not prescaled: the products would be Inf), "subnormal" weights
+     * below the smallest normal half, "infinite" an Inf activation (prescaled, it stays Inf: the same Inf and NaN
+     * outputs as the reference).
+     */
+    @ParameterizedTest(name = "read-only F16 [33, 2100] x 2 rows, {0}")
+    @CsvSource({"large", "subnormal", "infinite"})
+    void readOnlyF16MatvecPrescalesActivationsWhereNoneOverflows(String input) {
+        int rows = 2, k = 2100, n = 33;
+        Operand a = operand(DType.F32, new int[]{rows, k}), w = operand(DType.F16, new int[]{n, k});
+        switch (input) {
+            case "large" -> a.values()[k + 7] = 1e5f;
+            case "subnormal" -> { for (int i = 0; i < w.values().length; i += 3) w.values()[i] *= 3e-5f; }
+            default -> a.values()[5] = Float.POSITIVE_INFINITY;
+        }
+        Operand weights = w.readOnly();
+        Op op = (be, out) -> be.kernels().matmul(a.on(be), weights.on(be), out, false, true);
+        if (!input.equals("infinite")) {
+            compare(SAME_WEIGHTS, new int[]{rows, n}, op);
+            return;
+        }
+        float[][] results = new float[2][];
+        Backend[] backends = {fast, reference};
+        for (int i = 0; i < 2; i++) {
+            Tensor out = backends[i].filled(DType.F32, 0, rows, n);
+            op.run(backends[i], out);
+            results[i] = out.toFloats();
+        }
+        for (int i = 0; i < rows * n; i++) {
+            boolean finite = Float.isFinite(results[1][i]);
+            assertEquals(finite, i >= n, "row 0 meets the Inf, row 1 does not: element " + i);
+            if (!finite) assertEquals(results[1][i], results[0][i], "element " + i);
+        }
+        float[] finiteRow = java.util.Arrays.copyOfRange(results[0], n, 2 * n);
+        assertBound(SAME_WEIGHTS, finiteRow, java.util.Arrays.copyOfRange(results[1], n, 2 * n));
+    }
+
+    /**
      * Up to {@link VectorKernels#MATVEC_MAX_ROWS} activation rows, read-only Q4_0 weights take the packed matvec, which
      * quantizes the activations per block of 32 to 8 bits as ggml's Q4_0 x Q8_0 dot product does (d = max|x| / 127,
      * q = rint(x / d)) and multiplies in 16-bit lanes. Oracle: that product in doubles from the weight bytes, for the

@@ -265,7 +265,7 @@ final class PackedRows implements PackedWeight {
                 for (int r = 0; r < xRows; r++) {
                     float part = dtype == DType.Q4_0
                             ? dotQuantized(j, g0, g1, xt, r * preparedBytes())
-                            : dot(j, g0, g1, xt, r * preparedBytes(), offsets, r * blocks);
+                            : dotQ8_0(j, g0, g1, xt, r * preparedBytes(), offsets, r * blocks);
                     long at = 4L * ((long) r * n + j);
                     out.set(FLOAT, at, p == 0 ? part : out.get(FLOAT, at) + part);
                 }
@@ -283,38 +283,41 @@ final class PackedRows implements PackedWeight {
     }
 
     /**
-     * Q8_0: groups [g0, g1) of row {@code row} dotted with the prepared activations at byte xtOff (offsets at blockOff). Each
-     * quant word's fields are masked in place (the activations carry the field's scale), the top one shifted down;
-     * four fields per step into four accumulators, as the adds would otherwise wait out the FMA latency. A group's
-     * activations are read through their own 2 KiB slice at constant offsets: read from the whole buffer, C2 bounds-
-     * checked every load against a spilled length and the kernel lost what the aligned buffer gained. The slice is
-     * taken with the three-argument {@code asSlice}: the two-argument one is a bridge whose JVM-wide profile sometimes
-     * kept C2 from inlining it, and then a slice object was allocated per group (TinyLlama generation after a prompt
-     * of up to 4 tokens, which runs this kernel first: Q4_0 33-35 instead of 54-61 tokens/s, 160-570 young GCs per
-     * run instead of 12-33; Q8_0 23 instead of 29).
+     * Q8_0: groups [g0, g1) of row {@code row} dotted with the prepared activations at byte xtOff (offsets at blockOff).
+     * Each quant word's bytes are masked in place (the activations carry the field's scale), the top one shifted down,
+     * into four accumulators, as the adds would otherwise wait out the FMA latency. How both packed kernels are
+     * written is set by C2:
+     * <ul>
+     * <li>A group's activations are read through their own 2 KiB slice at constant offsets: read from the whole
+     *     buffer, each load kept a bounds check (one thread: 16 against 23 GB/s, Q4_0).</li>
+     * <li>The slice is taken with the three-argument {@code asSlice}: the two-argument one is a bridge whose JVM-wide
+     *     profile sometimes kept C2 from inlining it, and then a slice object was allocated per group.</li>
+     * <li>The scales are converted first in the group: C2 parses a method in order and stops inlining our own helper
+     *     methods (not the Vector API's) past 18,000 nodes, which these kernels pass; a scale conversion left for the
+     *     end of the group was then a call returning a boxed vector.</li>
+     * </ul>
+     * Either failure allocated per group: TinyLlama generation ran at 33-35 instead of 54-61 tokens/s (Q4_0), with
+     * 160-570 young collections per run instead of 12-33, after a short prompt or in one process of six.
      */
-    private float dot(int row, int g0, int g1, MemorySegment xt, long xtOff, float[] offsets, int blockOff) {
-        int fields = fields(), top = fields - 1, bits = fieldBits(), fieldMask = (1 << bits) - 1, words = BLOCK / fields;
+    private float dotQ8_0(int row, int g0, int g1, MemorySegment xt, long xtOff, float[] offsets, int blockOff) {
         FloatVector acc = FloatVector.zero(F);
         for (int g = g0; g < g1; g++) {
-            long words0 = wordsAt(row, g);
             MemorySegment gx = xt.asSlice(xtOff + 4L * g * L * BLOCK, 4L * L * BLOCK, 64);
-            long xs = 0;
+            FloatVector scale = scales(scalesAt(row, g));
+            long words = wordsAt(row, g), xs = 0;
             FloatVector s0 = FloatVector.zero(F), s1 = s0, s2 = s0, s3 = s0;
-            for (int m = 0; m < words; m++) {
-                IntVector v = IntVector.fromMemorySegment(INTS, packed, words0 + 4L * L * m, LE);
-                for (int f = 0; f < fields; f += 4, xs += 16L * L) {
-                    s0 = field(v, fieldMask << bits * f).fma(FloatVector.fromMemorySegment(F, gx, xs, LE), s0);
-                    s1 = field(v, fieldMask << bits * (f + 1)).fma(FloatVector.fromMemorySegment(F, gx, xs + 4L * L, LE), s1);
-                    s2 = field(v, fieldMask << bits * (f + 2)).fma(FloatVector.fromMemorySegment(F, gx, xs + 8L * L, LE), s2);
-                    FloatVector q3 = f + 3 == top ? top(v, bits * top) : field(v, fieldMask << bits * (f + 3));
-                    s3 = q3.fma(FloatVector.fromMemorySegment(F, gx, xs + 12L * L, LE), s3);
-                }
+            for (int m = 0; m < BLOCK / 4; m++, xs += 16L * L) {
+                IntVector v = IntVector.fromMemorySegment(INTS, packed, words + 4L * L * m, LE);
+                s0 = ((FloatVector) v.and(0xFF).convert(VectorOperators.I2F, 0)).fma(FloatVector.fromMemorySegment(F, gx, xs, LE), s0);
+                s1 = ((FloatVector) v.and(0xFF00).convert(VectorOperators.I2F, 0)).fma(FloatVector.fromMemorySegment(F, gx, xs + 4L * L, LE), s1);
+                s2 = ((FloatVector) v.and(0xFF0000).convert(VectorOperators.I2F, 0)).fma(FloatVector.fromMemorySegment(F, gx, xs + 8L * L, LE), s2);
+                s3 = ((FloatVector) v.lanewise(VectorOperators.LSHR, 24).convert(VectorOperators.I2F, 0)).fma(FloatVector.fromMemorySegment(F, gx, xs + 12L * L, LE), s3);
             }
-            acc = scales(scalesAt(row, g)).fma(s0.add(s1).add(s2.add(s3)).sub(FloatVector.fromArray(F, offsets, blockOff + g * L)), acc);
+            acc = scale.fma(s0.add(s1).add(s2.add(s3)).sub(FloatVector.fromArray(F, offsets, blockOff + g * L)), acc);
         }
         return acc.reduceLanes(VectorOperators.ADD);
     }
+
 
     /**
      * Q4_0: groups [g0, g1) of row {@code row} dotted with the quantized activations at byte xtOff. Nibble f of both
@@ -326,8 +329,9 @@ final class PackedRows implements PackedWeight {
     private float dotQuantized(int row, int g0, int g1, MemorySegment xt, long xtOff) {
         FloatVector acc = FloatVector.zero(F);
         for (int g = g0; g < g1; g++) {
-            long words0 = wordsAt(row, g);
             MemorySegment gx = xt.asSlice(xtOff + (long) g * Q_GROUP_BYTES, Q_GROUP_BYTES, 64);
+            FloatVector scale = scales(scalesAt(row, g)).mul(FloatVector.fromMemorySegment(F, gx, Q_SCALES, LE));
+            long words0 = wordsAt(row, g);
             ShortVector s0 = ShortVector.zero(SHORTS), s1 = s0, s2 = s0, s3 = s0;
             for (int m = 0; m < BLOCK / 8; m++) {
                 IntVector v = IntVector.fromMemorySegment(INTS, packed, words0 + 4L * L * m, LE);
@@ -345,20 +349,9 @@ final class PackedRows implements PackedWeight {
             IntVector pairs = (IntVector) halves.reinterpretAsInts();
             IntVector blockSums = pairs.lanewise(VectorOperators.ASHR, 16)
                     .add(pairs.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16));
-            FloatVector scale = scales(scalesAt(row, g)).mul(FloatVector.fromMemorySegment(F, gx, Q_SCALES, LE));
             acc = ((FloatVector) blockSums.convert(VectorOperators.I2F, 0)).fma(scale, acc);
         }
         return acc.reduceLanes(VectorOperators.ADD);
-    }
-
-    /** The masked field in place, as a float (exact: at most 8 significant bits below bit 31). */
-    private static FloatVector field(IntVector v, int mask) {
-        return (FloatVector) v.and(mask).convert(VectorOperators.I2F, 0);
-    }
-
-    /** The top field, shifted down (in place it would reach the sign bit). */
-    private static FloatVector top(IntVector v, int shift) {
-        return (FloatVector) v.lanewise(VectorOperators.LSHR, shift).convert(VectorOperators.I2F, 0);
     }
 
     private FloatVector scales(long at) {

@@ -2,13 +2,14 @@ package dev.pocketlm.cli;
 
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.ScopeType;
 
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.Properties;
 
 /** The {@code pocket} command. */
-@Command(name = "pocket", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+@Command(name = "pocket", mixinStandardHelpOptions = true, versionProvider = Main.Version.class, scope = ScopeType.INHERIT,
         description = "Small language models on any accelerator.",
         subcommands = {BackendsCommand.class, GenerateCommand.class, TokenizeCommand.class, InfoCommand.class,
                 InitCommand.class, QuantizeCommand.class, TrainCommand.class, DistillCommand.class, EvalCommand.class, BenchCommand.class})

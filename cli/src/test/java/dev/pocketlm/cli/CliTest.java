@@ -61,6 +61,19 @@ class CliTest {
     }
 
     @Test
+    void everyCommandTakesHelpAndVersion() {
+        CommandLine cl = Main.commandLine();
+        for (String name : cl.getSubcommands().keySet()) {
+            Run help = run(name, "--help");
+            assertEquals(0, help.code(), name + " --help: " + help.err());
+            assertTrue(help.out().startsWith("Usage: pocket " + name), help.out());
+            Run version = run(name, "-V");
+            assertEquals(0, version.code(), name + " -V: " + version.err());
+            assertEquals(run("--version").out(), version.out());
+        }
+    }
+
+    @Test
     void backendsListsTheCpuAndSaysWhatIsSelected() {
         Run r = run("backends");
         assertEquals(0, r.code(), r.err());

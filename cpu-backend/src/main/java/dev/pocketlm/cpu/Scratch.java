@@ -2,6 +2,8 @@ package dev.pocketlm.cpu;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.util.function.IntFunction;
+import java.util.function.ToIntFunction;
 
 /** Per-thread buffers (heap or aligned off-heap), grown on demand and reused: no allocation on the hot path. */
 final class Scratch {
@@ -17,22 +19,16 @@ final class Scratch {
     private Scratch() {}
 
     /** This thread's buffer for {@code slot}, at least {@code size} floats long (contents unspecified). */
-    static float[] floats(Slot slot, int size) {
-        float[][] mine = MINE.get().buffers;
-        float[] b = mine[slot.ordinal()];
-        if (b == null || b.length < size) {
-            b = new float[size];
-            mine[slot.ordinal()] = b;
-        }
-        return b;
-    }
+    static float[] floats(Slot slot, int size) { return grown(MINE.get().buffers, slot, size, float[]::new, b -> b.length); }
 
     /** This thread's int buffer for {@code slot}, at least {@code size} long (contents unspecified). */
-    static int[] ints(Slot slot, int size) {
-        int[][] mine = MINE.get().intBuffers;
-        int[] b = mine[slot.ordinal()];
-        if (b == null || b.length < size) {
-            b = new int[size];
+    static int[] ints(Slot slot, int size) { return grown(MINE.get().intBuffers, slot, size, int[]::new, b -> b.length); }
+
+    @SuppressWarnings("unchecked")
+    private static <T> T grown(Object[] mine, Slot slot, int size, IntFunction<T> allocate, ToIntFunction<T> length) {
+        T b = (T) mine[slot.ordinal()];
+        if (b == null || length.applyAsInt(b) < size) {
+            b = allocate.apply(size);
             mine[slot.ordinal()] = b;
         }
         return b;

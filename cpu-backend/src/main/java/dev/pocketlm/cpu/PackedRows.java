@@ -198,6 +198,12 @@ final class PackedRows implements PackedWeight {
     /** Where a row's blocks after the last group are, in ggml's layout. */
     private long tailAt(int row) { return tailStart + row * tailBytes; }
 
+    /**
+     * Whether {@link #prepare} and {@link #multiply} read the activations' {@link WeightRows#blockSums}: Q8_0's offsets
+     * do, and the blocks after the last group; Q4_0 groups take their offsets from the quantized activations.
+     */
+    boolean needsBlockSums() { return dtype == DType.Q8_0 || groups * L * BLOCK < k; }
+
     /** Bytes of one prepared activation row ({@link #prepare}), a multiple of 64. */
     long preparedBytes() { return dtype == DType.Q4_0 ? (long) groups * Q_GROUP_BYTES : lineUp(4L * k); }
 

@@ -102,7 +102,8 @@ public final class VectorKernels implements Kernels {
         }
         int blocks = k / DType.Q4_0.blockSize();
         float[] sums = Scratch.floats(Scratch.Slot.BLOCK_SUMS, rows * blocks);
-        if (wType == DType.Q4_0 || packed != null) {
+        boolean needsSums = packed instanceof PackedRows quantized ? quantized.needsBlockSums() : wType == DType.Q4_0;
+        if (needsSums) {
             for (int r = 0; r < rows; r++) WeightRows.blockSums(x, r * k, k, sums, r * blocks);
         }
         if (packed instanceof PackedRows quantized) {

@@ -12,6 +12,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
+import java.util.stream.IntStream;
 
 /**
  * Q8_0 and Q4_0 weight rows repacked once for the one-token matvec ("blocks in lanes"). In ggml's layout a block's
@@ -45,7 +46,7 @@ final class PackedRows implements PackedWeight {
     /** L 16-bit lanes, what L int lanes narrow to. */
     private static final VectorSpecies<Short> HALF_SHORTS = VectorSpecies.of(short.class, VectorShape.forBitSize(16 * L));
     /** Gather map: lane l reads block l's int (BLOCK / 2 ints per block). */
-    private static final int[] BLOCK_STRIDE = java.util.stream.IntStream.range(0, L).map(l -> l * BLOCK / 2).toArray();
+    private static final int[] BLOCK_STRIDE = IntStream.range(0, L).map(l -> l * BLOCK / 2).toArray();
     private static final float ROUNDER = 0x1.8p23f;
     /** The low nibble of each 16-bit half of an int lane. */
     private static final int NIBBLES = 0x000F000F;
@@ -265,13 +266,14 @@ final class PackedRows implements PackedWeight {
      */
     void multiply(int start, int end, int xRows, float[] x, MemorySegment xt, float[] sums, float[] offsets, MemorySegment out, int n) {
         int blocks = k / BLOCK;
+        long stride = preparedBytes();
         for (int p = 0; p < panelStart.length; p++) {
             int g0 = p * PANEL_GROUPS, g1 = Math.min(groups, g0 + PANEL_GROUPS);
             for (int j = start; j < end; j++) {
                 for (int r = 0; r < xRows; r++) {
                     float part = dtype == DType.Q4_0
-                            ? dotQuantized(j, g0, g1, xt, r * preparedBytes())
-                            : dotQ8_0(j, g0, g1, xt, r * preparedBytes(), offsets, r * blocks);
+                            ? dotQuantized(j, g0, g1, xt, r * stride)
+                            : dotQ8_0(j, g0, g1, xt, r * stride, offsets, r * blocks);
                     long at = 4L * ((long) r * n + j);
                     out.set(FLOAT, at, p == 0 ? part : out.get(FLOAT, at) + part);
                 }
@@ -324,13 +326,12 @@ final class PackedRows implements PackedWeight {
         return acc.reduceLanes(VectorOperators.ADD);
     }
 
-
     /**
      * Q4_0: groups [g0, g1) of row {@code row} dotted with the quantized activations at byte xtOff. Nibble f of both
      * halves of an int lane is one shift and AND; its products with the activation quants (at most 15 * 127) add up
      * in 16-bit lanes, wrapping: less the half's offset, the sum is sum((q - 8) x), at most 16 * 8 * 127 in
      * magnitude, so exact modulo 2^16. Per group the halves are added, converted and scaled by d(w) d(x). The group's
-     * slice is taken as in {@link #dot}.
+     * slice and scales are taken as in {@link #dotQ8_0}.
      */
     private float dotQuantized(int row, int g0, int g1, MemorySegment xt, long xtOff) {
         FloatVector acc = FloatVector.zero(F);

@@ -116,6 +116,9 @@ final class WeightRows {
      */
     enum Half { ANY, FINITE, PRESCALED }
 
+    /** 2^112: a finite half shifted into a float's exponent and mantissa is the value times its inverse. */
+    private static final float HALF_SCALE = 0x1p112f;
+
     static float dotF16(MemorySegment w, long off, float[] x, int xOff, int k) { return dot16(DType.F16, Half.ANY, w, off, x, xOff, k); }
 
     /** {@link #dotF16} for values known to hold no Inf or NaN ({@link #hasInfOrNaN16}): the conversion skips their blend. */
@@ -162,8 +165,8 @@ final class WeightRows {
         for (; i < count; i++) {
             if (Math.abs(x[i]) >= 0x1p16f && Float.isFinite(x[i])) return false;
         }
-        for (i = 0; i <= count - L; i += L) FloatVector.fromArray(F, x, i).mul(0x1p112f).intoArray(x, i);
-        for (; i < count; i++) x[i] *= 0x1p112f;
+        for (i = 0; i <= count - L; i += L) FloatVector.fromArray(F, x, i).mul(HALF_SCALE).intoArray(x, i);
+        for (; i < count; i++) x[i] *= HALF_SCALE;
         return true;
     }
 
@@ -275,11 +278,11 @@ final class WeightRows {
     private static FloatVector f16ToF32(IntVector h, Half half) {
         if (half != Half.ANY) {
             FloatVector scaledDown = h.lanewise(VectorOperators.LSHL, 13).and(0x8fffffff).reinterpretAsFloats();
-            return half == Half.PRESCALED ? scaledDown : scaledDown.mul(0x1p112f);
+            return half == Half.PRESCALED ? scaledDown : scaledDown.mul(HALF_SCALE);
         }
         IntVector magnitude = h.and(0x7fff);
         IntVector shifted = magnitude.lanewise(VectorOperators.LSHL, 13);
-        IntVector bits = shifted.reinterpretAsFloats().mul(0x1p112f).reinterpretAsInts();
+        IntVector bits = shifted.reinterpretAsFloats().mul(HALF_SCALE).reinterpretAsInts();
         VectorMask<Integer> special = magnitude.compare(VectorOperators.GE, 0x7c00);
         bits = bits.blend(shifted.or(0x7f800000), special);
         return bits.or(h.and(0x80000000)).reinterpretAsFloats();

@@ -17,8 +17,8 @@ import java.util.Arrays;
 /**
  * The CPU fast path: Vector API kernels (species chosen at run time, so AVX2 and AVX-512 both work) run on a
  * persistent {@link CpuThreads} pool. Accelerates matmul (F32 GEMM, fused dequantize-dot for F16, BF16, Q8_0 and
- * Q4_0 weights), attention, rms_norm, softmax, rope, silu, swiglu, add, mul and scale; every other op, and every
- * dtype a fast kernel does not take, goes to {@link ReferenceKernels}.
+ * Q4_0 weights), attention, rms_norm, softmax, rope, silu, swiglu, add, mul, scale, get_rows and contiguous copies;
+ * every other op, and every dtype a fast kernel does not take, goes to {@link ReferenceKernels}.
  */
 public final class VectorKernels implements Kernels {
     private static final VectorSpecies<Float> F = WeightRows.F;
@@ -40,6 +40,8 @@ public final class VectorKernels implements Kernels {
     private static final long MATVEC_PARALLEL_BYTES = 256 << 10;
     /** Below this many multiply-adds, attention runs on the calling thread, for the same reason. */
     private static final long ATTENTION_PARALLEL_WORK = 1 << 16;
+    /** Floats converted at a time by a copy between dtypes. */
+    private static final int COPY_CHUNK = 4096;
     /** Elements per chunk of a parallel elementwise or row-wise op (smaller ops run on the calling thread). */
     private static final int ELEMENT_GRAIN = 1 << 16;
     /** Never started: asks whether a segment may be touched by threads other than its owner. */
@@ -136,44 +138,22 @@ public final class VectorKernels implements Kernels {
         int heads = q.dim(1), headDim = q.dim(2), kvHeads = k.dim(1), headsPerKv = heads / kvHeads;
         MemorySegment qs = segment(q), ks = segment(k), vs = segment(v), os = segment(out);
         DType kType = k.dtype(), vType = v.dtype();
-        long kvRowBytes = kType.bytes(headDim), vRowBytes = vType.bytes(headDim);
-        long work = (long) q.dim(0) * heads * (pos0 + q.dim(0)) * headDim;
+        long kRowBytes = kType.bytes(headDim), vRowBytes = vType.bytes(headDim);
+        int rows = q.dim(0) * heads;
+        long work = (long) rows * (pos0 + q.dim(0)) * headDim;
         boolean split = work >= ATTENTION_PARALLEL_WORK && shareable(q, k, v, out);
-        threads.forEach(q.dim(0) * heads, 1, split, (start, end) -> {
-            float[] query = Scratch.floats(Scratch.Slot.ROW, headDim);
-            float[] acc = Scratch.floats(Scratch.Slot.ACCUMULATOR, headDim);
+        // the heads of one KV head in a chunk, where that leaves two chunks per thread: its K and V rows stay in cache
+        int grain = Math.max(1, Math.min(headsPerKv, rows / (2 * threads.size())));
+        threads.forEach(rows, grain, split, (start, end) -> {
+            float[] scores = Scratch.floats(Scratch.Slot.SCORES, pos0 + q.dim(0));
             for (int row = start; row < end; row++) {
                 int t = row / heads, kvHead = row % heads / headsPerKv, visible = pos0 + t + 1;
-                MemorySegment.copy(qs, FLOAT, 4L * row * headDim, query, 0, headDim);
-                float[] scores = Scratch.floats(Scratch.Slot.SCORES, visible);
-                for (int s = 0; s < visible; s++) {
-                    long at = ((long) s * kvHeads + kvHead) * kvRowBytes;
-                    scores[s] = scale * WeightRows.dot(kType, ks, at, query, 0, null, 0, headDim);
-                }
+                long qAt = 4L * row * headDim;
+                AttentionRows.scores(qs, qAt, kType, ks, kvHead * kRowBytes, kvHeads * kRowBytes, headDim, visible, scale, scores);
                 float sum = expShifted(scores, visible, max(scores, visible));
-                Arrays.fill(acc, 0, headDim, 0f);
-                for (int s = 0; s < visible; s++) {
-                    axpy(scores[s], vType, vs, ((long) s * kvHeads + kvHead) * vRowBytes, acc, headDim);
-                }
-                float inv = 1f / sum;
-                for (int d = 0; d < headDim; d++) os.set(FLOAT, 4L * ((long) row * headDim + d), acc[d] * inv);
+                AttentionRows.weightedSum(scores, visible, vType, vs, kvHead * vRowBytes, kvHeads * vRowBytes, headDim, 1f / sum, os, qAt);
             }
         });
-    }
-
-    /** acc[0..n) += p * row, row being n F32 or F16 values at byte {@code at} of s. */
-    private static void axpy(float p, DType rowType, MemorySegment s, long at, float[] acc, int n) {
-        FloatVector pv = FloatVector.broadcast(F, p);
-        int d = 0;
-        for (; d <= n - L; d += L) {
-            FloatVector row = rowType == DType.F32 ? FloatVector.fromMemorySegment(F, s, at + 4L * d, LE)
-                    : WeightRows.load16(rowType, s, at + 2L * d);
-            row.fma(pv, FloatVector.fromArray(F, acc, d)).intoArray(acc, d);
-        }
-        for (; d < n; d++) {
-            float value = rowType == DType.F32 ? s.get(FLOAT, at + 4L * d) : Float.float16ToFloat(s.get(ValueLayout.JAVA_SHORT_UNALIGNED, at + 2L * d));
-            acc[d] += p * value;
-        }
     }
 
     // ---- elementwise ----
@@ -415,15 +395,54 @@ public final class VectorKernels implements Kernels {
         s.set(FLOAT, i1, x0 * sin + x1 * cos);
     }
 
-    // ---- delegated to the reference ----
+    // ---- copies ----
 
-    @Override public void getRows(Tensor table, Tensor ids, Tensor out) { reference.getRows(table, ids, out); }
+    /** Rows of a table in any dtype with a vector decoder (embedding lookups of quantized tables). */
+    @Override public void getRows(Tensor table, Tensor ids, Tensor out) {
+        DType t = table.dtype();
+        if (!WeightRows.supports(t) || ids.dtype() != DType.I32 || out.dtype() != DType.F32) {
+            reference.getRows(table, ids, out);
+            return;
+        }
+        int rows = table.dim(0), cols = table.dim(1);
+        long rowBytes = t.bytes(cols);
+        MemorySegment ts = segment(table), is = segment(ids), os = segment(out);
+        float[] row = Scratch.floats(Scratch.Slot.ROW, cols);
+        for (int i = 0; i < ids.size(); i++) {
+            int id = is.getAtIndex(INT, i);
+            if (id < 0 || id >= rows) throw new IndexOutOfBoundsException("get_rows: row id " + id + " outside [0, " + rows + ")");
+            WeightRows.decode(t, ts, id * rowBytes, row, 0, cols);
+            MemorySegment.copy(row, 0, os, FLOAT, 4L * i * cols, cols);
+        }
+    }
+
+    private static boolean isFloat(DType t) { return t == DType.F32 || t == DType.F16 || t == DType.BF16; }
+
+    /** A contiguous source copies as bytes, or converts a row of floats at a time; strided ones go to the reference. */
+    @Override public void copy(Tensor src, Tensor dst) {
+        boolean sameType = src.dtype() == dst.dtype();
+        if (!src.isContiguous() || !dst.isContiguous() || !sameType && !(isFloat(src.dtype()) && isFloat(dst.dtype()))) {
+            reference.copy(src, dst);
+            return;
+        }
+        MemorySegment ss = segment(src), ds = segment(dst);
+        if (sameType) {
+            MemorySegment.copy(ss, 0, ds, 0, src.byteSize());
+            return;
+        }
+        float[] chunk = Scratch.floats(Scratch.Slot.ROW, COPY_CHUNK);
+        for (long i = 0; i < src.size(); i += COPY_CHUNK) {
+            int n = (int) Math.min(COPY_CHUNK, src.size() - i);
+            src.dtype().codec().decode(ss, src.dtype().bytes(i), chunk, 0, n);
+            dst.dtype().codec().encode(chunk, 0, ds, dst.dtype().bytes(i), n);
+        }
+    }
+
+    // ---- delegated to the reference ----
 
     @Override public void setRows(Tensor src, Tensor ids, Tensor dst) { reference.setRows(src, ids, dst); }
 
     @Override public void addRows(Tensor src, Tensor ids, Tensor dst) { reference.addRows(src, ids, dst); }
-
-    @Override public void copy(Tensor src, Tensor dst) { reference.copy(src, dst); }
 
     @Override public void reduce(Tensor x, ReduceOp op, Tensor out) { reference.reduce(x, op, out); }
 

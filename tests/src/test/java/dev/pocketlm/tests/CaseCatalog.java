@@ -343,6 +343,8 @@ public final class CaseCatalog {
             }
         }
         copy(F32, F16, new int[]{512, 64}, new int[]{1, 0});
+        copy(F32, F16, new int[]{80, 64}, new int[]{0, 1}); // contiguous, over one conversion chunk of the CPU fast path
+        copy(F16, F32, new int[]{80, 64}, new int[]{0, 1});
         copy(F32, F32, new int[]{4, 64, 2, 32}, new int[]{2, 0, 3, 1});
         copyInts(new int[]{9, 13}, new int[]{0, 1});
         copyInts(new int[]{9, 13}, new int[]{1, 0});

@@ -12,6 +12,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.util.Random;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -105,6 +106,25 @@ class VectorKernelsTest {
         boolean eightBitActivations = type == DType.Q4_0 && rows <= VectorKernels.MATVEC_MAX_ROWS;
         compare(eightBitActivations ? MATMUL : SAME_WEIGHTS, new int[]{rows, n},
                 (be, out) -> be.kernels().matmul(a.on(be), w.on(be), out, false, true));
+    }
+
+    /**
+     * Weights small enough that their block scales are subnormal halves (Q8_0: max |w| / 127, Q4_0: max |w| / 8),
+     * as in TinyLlama-shaped models initialized at std 0.02 / sqrt(2 layers): the packed kernels widen those scales
+     * exactly (an FMA, not a multiply, for speed).
+     */
+    @ParameterizedTest(name = "read-only {0} [33, 2624] x {1} rows, subnormal scales")
+    @CsvSource({"Q8_0, 1", "Q8_0, 64", "Q4_0, 1", "Q4_0, 64"})
+    void readOnlyQuantizedWeightsWithSubnormalScales(DType type, int rows) {
+        int k = 2624, n = 33;
+        Operand a = operand(DType.F32, new int[]{rows, k}), w = operand(type, new int[]{n, k});
+        for (int i = 0; i < w.values().length; i++) w.values()[i] *= 2e-4f;
+        short firstScale = w.on(reference).download().get(ValueLayout.JAVA_SHORT_UNALIGNED, 0);
+        assertTrue(Math.abs(Float.float16ToFloat(firstScale)) < 0x1p-14f, "the first block's scale is a subnormal half");
+        Operand weights = w.readOnly();
+        boolean eightBitActivations = type == DType.Q4_0 && rows <= VectorKernels.MATVEC_MAX_ROWS;
+        compare(eightBitActivations ? MATMUL : SAME_WEIGHTS, new int[]{rows, n},
+                (be, out) -> be.kernels().matmul(a.on(be), weights.on(be), out, false, true));
     }
 
     /**

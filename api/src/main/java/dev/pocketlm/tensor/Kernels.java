@@ -20,6 +20,14 @@ public interface Kernels {
      */
     void matmul(Tensor a, Tensor b, Tensor out, boolean transA, boolean transB);
 
+    /**
+     * outs[i] = x weights[i]^T: the linear layers of one input (Llama's q, k and v; gate and up), each as
+     * {@link #matmul} with transB. A backend may stream every weight in one job; by default, one matmul each.
+     */
+    default void linears(Tensor x, Tensor[] weights, Tensor[] outs) {
+        for (int i = 0; i < weights.length; i++) matmul(x, weights[i], outs[i], false, true);
+    }
+
     /** out = a + b, b broadcast by tiling: b's shape is a suffix of a's, element i uses b[i % b.size]. */
     void add(Tensor a, Tensor b, Tensor out);
 

@@ -17,31 +17,36 @@ public final class Ops {
         return matmul(x, w, false, true);
     }
 
+    /**
+     * {@link #linear} of one input by several weights [N_i, K]: the backend may stream them all in one pass
+     * ({@link Kernels#linears}; the CPU matvec runs them as one parallel job). Under a {@link Tape} each is recorded
+     * as its own linear.
+     */
+    public static Tensor[] linears(Tensor x, Tensor... ws) {
+        Tensor[] outs = new Tensor[ws.length];
+        Tensor[] operands = Arrays.copyOf(ws, ws.length + 1);
+        operands[ws.length] = x;
+        if (Tape.tracks(operands)) {
+            for (int i = 0; i < ws.length; i++) outs[i] = linear(x, ws[i]);
+            return outs;
+        }
+        Tensor[] wcs = new Tensor[ws.length];
+        for (int i = 0; i < ws.length; i++) {
+            outs[i] = matmulOutput(x, ws[i], false, true);
+            wcs[i] = contiguousInput(ws[i]);
+        }
+        x.backend().kernels().linears(contiguousInput(x), wcs, outs);
+        return outs;
+    }
+
     /** out = op(a) x op(b); see {@link Kernels#matmul} for shapes, dtypes and batching. */
     public static Tensor matmul(Tensor a, Tensor b, boolean transA, boolean transB) {
-        String op = "matmul";
-        Backend be = sameBackend(op, a, b);
-        requireDType(op, a, DType.F32);
-        require(a.rank() >= 2 && b.rank() >= 2, op, "operands need rank >= 2", a, b);
-        require(a.size() > 0 && b.size() > 0, op, "operands must not be empty", a, b);
-        if (b.dtype() != DType.F32) {
-            require(b.dtype().isFloating(), op, "b must be a floating type", a, b);
-            require(transB && b.rank() == 2, op, b.dtype() + " weights are supported only as a 2-D [N, K] matrix with transB", a, b);
-        }
-        int m = transA ? a.dim(-1) : a.dim(-2);
-        int ka = transA ? a.dim(-2) : a.dim(-1);
-        int kb = transB ? b.dim(-1) : b.dim(-2);
-        int n = transB ? b.dim(-2) : b.dim(-1);
-        require(ka == kb, op, "inner dimensions differ (" + ka + " vs " + kb + ")", a, b);
-        long ba = batchCount(a), bb = batchCount(b);
-        require(bb > 0 && ba % bb == 0, op, "a's " + ba + " matrices are not a multiple of b's " + bb, a, b);
-        int[] outDims = a.shape().dims();
-        outDims[outDims.length - 2] = m;
-        outDims[outDims.length - 1] = n;
+        Tensor out = matmulOutput(a, b, transA, transB);
         Tensor ac = contiguousInput(a), bc = contiguousInput(b);
-        Tensor out = be.empty(DType.F32, Shape.of(outDims));
-        be.kernels().matmul(ac, bc, out, transA, transB);
+        a.backend().kernels().matmul(ac, bc, out, transA, transB);
         if (Tape.tracks(a, b)) {
+            int n = transB ? b.dim(-2) : b.dim(-1);
+            long ba = batchCount(a), bb = batchCount(b);
             Tape.append(out, (g, grads) -> {
                 if (a.requiresGrad) {
                     // d op(a) = dC op(b)^T, shaped [Ba..., M, K]; transposed back when a was.
@@ -62,6 +67,30 @@ public final class Ops {
             });
         }
         return out;
+    }
+
+    /** Checks matmul's operands and allocates its F32 output on their backend. */
+    private static Tensor matmulOutput(Tensor a, Tensor b, boolean transA, boolean transB) {
+        String op = "matmul";
+        Backend be = sameBackend(op, a, b);
+        requireDType(op, a, DType.F32);
+        require(a.rank() >= 2 && b.rank() >= 2, op, "operands need rank >= 2", a, b);
+        require(a.size() > 0 && b.size() > 0, op, "operands must not be empty", a, b);
+        if (b.dtype() != DType.F32) {
+            require(b.dtype().isFloating(), op, "b must be a floating type", a, b);
+            require(transB && b.rank() == 2, op, b.dtype() + " weights are supported only as a 2-D [N, K] matrix with transB", a, b);
+        }
+        int m = transA ? a.dim(-1) : a.dim(-2);
+        int ka = transA ? a.dim(-2) : a.dim(-1);
+        int kb = transB ? b.dim(-1) : b.dim(-2);
+        int n = transB ? b.dim(-2) : b.dim(-1);
+        require(ka == kb, op, "inner dimensions differ (" + ka + " vs " + kb + ")", a, b);
+        long ba = batchCount(a), bb = batchCount(b);
+        require(bb > 0 && ba % bb == 0, op, "a's " + ba + " matrices are not a multiple of b's " + bb, a, b);
+        int[] outDims = a.shape().dims();
+        outDims[outDims.length - 2] = m;
+        outDims[outDims.length - 1] = n;
+        return be.empty(DType.F32, Shape.of(outDims));
     }
 
     /** Non-F32 weights as F32 (all rows through get_rows), for the backward products that need b untransposed. */

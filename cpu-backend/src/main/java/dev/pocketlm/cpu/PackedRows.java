@@ -365,6 +365,8 @@ final class PackedRows implements PackedWeight {
         return infOrNaNScale ? WeightRows.load16(DType.F16, packed, at) : WeightRows.loadF16Finite(packed, at);
     }
 
+    @Override public DType dtype() { return dtype; }
+
     /** The row element at position {@code kp} of the packed order, in which {@link #decode} writes. */
     @Override public int naturalIndex(int kp) { return naturalIndex[kp]; }
 

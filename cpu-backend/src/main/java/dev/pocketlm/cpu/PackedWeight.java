@@ -33,6 +33,9 @@ sealed interface PackedWeight extends AutoCloseable permits PackedRows, PanelRow
      */
     void decode(int row, int k0, int count, float[] dst, int dstOff);
 
+    /** The dtype of the weight this was packed from. */
+    DType dtype();
+
     /** The column of the weight at position {@code kp} of {@link #decode}'s order. */
     int naturalIndex(int kp);
 

@@ -62,15 +62,13 @@ final class PanelRows implements PackedWeight {
     }
 
     /**
-     * For F16 weights without Inf or NaN, multiplies the activations x[0, count) in place by 2^112 for
-     * {@link WeightRows#dotF16Prescaled} and returns true, if none overflows; otherwise leaves x and returns false.
+     * Whether these weights take activations prescaled by 2^112 ({@link WeightRows#prescaleForF16}, for
+     * {@link WeightRows#dotF16Prescaled}): F16 without Inf or NaN.
      */
-    boolean prescale(float[] x, int count) {
-        return dtype == DType.F16 && !infOrNaN && WeightRows.prescaleForF16(x, count);
-    }
+    boolean prescalable() { return dtype == DType.F16 && !infOrNaN; }
 
     /**
-     * out[r, j] (row stride n floats) = x row r (at r k; {@link #prescale prescaled} or not) dotted with weight row j,
+     * out[r, j] (row stride n floats) = x row r (at r k; {@link WeightRows#prescaleForF16 prescaled} or not) dotted with weight row j,
      * for j in [start, end), r < xRows.
      */
     void multiply(int start, int end, int xRows, float[] x, boolean prescaled, MemorySegment out, int n) {
@@ -94,6 +92,8 @@ final class PanelRows implements PackedWeight {
         int p = k0 / PANEL_COLUMNS;
         WeightRows.decode(dtype, packed, at(p, row) + dtype.bytes(k0 - (long) p * PANEL_COLUMNS), dst, dstOff, count);
     }
+
+    @Override public DType dtype() { return dtype; }
 
     @Override public int naturalIndex(int kp) { return kp; }
 

@@ -56,6 +56,16 @@ class ReferenceAutogradTest {
                 new float[][]{uniform(1, rows * in), uniform(2, out * in)}, new int[][]{{rows, in}, {out, in}});
     }
 
+    @Test void linearsOfOneInputRecordEachLinear() {
+        // Ops.linears under a tape: x's gradient sums both layers' contributions
+        int rows = 3, in = 6;
+        float[] w0 = uniform(10, rows * 5), w1 = uniform(14, rows * 2);
+        checkGradients("linears", p -> {
+            Tensor[] outs = Ops.linears(p[0], p[1], p[2]);
+            return Ops.add(Ops.sum(Ops.mul(outs[0], BE.fromFloats(w0, rows, 5))), Ops.sum(Ops.mul(outs[1], BE.fromFloats(w1, rows, 2))));
+        }, new float[][]{uniform(11, rows * in), uniform(12, 5 * in), uniform(13, 2 * in)}, new int[][]{{rows, in}, {5, in}, {2, in}});
+    }
+
     @Test void groupedQueryAttentionWithBroadcastKeysAndValues() {
         // 4 query heads share 2 KV heads: batched matmuls with BA/BB = 2, so b's gradient sums pairs of heads
         int heads = 4, kvHeads = 2, queries = 3, keys = 6, headDim = 5;

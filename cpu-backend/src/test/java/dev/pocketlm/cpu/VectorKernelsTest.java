@@ -109,6 +109,34 @@ class VectorKernelsTest {
     }
 
     /**
+     * linears of one input by several read-only weights: one job over their rows in sequence when they are packed
+     * alike (a chunk then spans matrices of 1600, 256 and 64 rows), one matmul each otherwise (mixed kinds, or a
+     * prompt of more rows than a matvec takes). Each output is checked against the reference's matmul.
+     */
+    @ParameterizedTest(name = "linears {0} x {1} rows")
+    @CsvSource({"Q4_0, 1", "Q8_0, 2", "F16, 1", "Q4_0+F16, 1", "Q8_0, 7"})
+    void linearsOfOneInput(String types, int rows) {
+        int k = 2048;
+        int[] ns = {1600, 256, 64};
+        String[] dtypes = types.split("\\+");
+        Operand a = operand(DType.F32, new int[]{rows, k});
+        Operand[] ws = new Operand[ns.length];
+        for (int i = 0; i < ns.length; i++) ws[i] = operand(DType.valueOf(dtypes[i % dtypes.length]), new int[]{ns[i], k}).readOnly();
+        Tensor[] weights = new Tensor[ns.length], outs = new Tensor[ns.length];
+        for (int i = 0; i < ns.length; i++) {
+            weights[i] = ws[i].on(fast);
+            outs[i] = fast.filled(DType.F32, Float.NaN, rows, ns[i]);
+        }
+        fast.kernels().linears(a.on(fast), weights, outs);
+        for (int i = 0; i < ns.length; i++) {
+            Tensor expected = reference.filled(DType.F32, Float.NaN, rows, ns[i]);
+            reference.kernels().matmul(a.on(reference), ws[i].on(reference), expected, false, true);
+            boolean eightBitActivations = ws[i].type() == DType.Q4_0 && rows <= VectorKernels.MATVEC_MAX_ROWS;
+            assertBound(eightBitActivations ? MATMUL : SAME_WEIGHTS, outs[i].toFloats(), expected.toFloats());
+        }
+    }
+
+    /**
      * Weights small enough that their block scales are subnormal halves (Q8_0: max |w| / 127, Q4_0: max |w| / 8),
      * as in TinyLlama-shaped models initialized at std 0.02 / sqrt(2 layers): the packed kernels widen those scales
      * exactly (an FMA, not a multiply, for speed).

@@ -25,7 +25,8 @@ public final class LlamaBlocks {
     /** x + W_down (silu(W_gate n) * W_up n), n = norm(x): the residual feed-forward half of a block. */
     public static Tensor feedForward(Tensor x, LayerWeights w, LlamaConfig c) {
         Tensor n = norm(x, w.ffnNorm(), c);
-        return Ops.add(x, Ops.linear(Ops.swiglu(Ops.linear(n, w.wGate()), Ops.linear(n, w.wUp())), w.wDown()));
+        Tensor[] gateUp = Ops.linears(n, w.wGate(), w.wUp());
+        return Ops.add(x, Ops.linear(Ops.swiglu(gateUp[0], gateUp[1]), w.wDown()));
     }
 
     /** Final norm and output projection: [R, vocab]. */

@@ -434,15 +434,10 @@ public final class VectorKernels implements Kernels {
             MemorySegment.copy(xs, 0, os, 0, x.byteSize()); // then rotate out in place
         }
         threads.forEach(x.dim(0), Math.max(1, ELEMENT_GRAIN / (heads * headDim)), shareable(x, pos, out), (start, end) -> {
-            float[] cos = Scratch.floats(Scratch.Slot.ROW, half), sin = Scratch.floats(Scratch.Slot.ACCUMULATOR, half);
             for (int r = start; r < end; r++) {
                 int p = ps.getAtIndex(INT, r);
-                for (int i = 0; i < half; i++) {
-                    // the angle in double, as the reference computes it
-                    double angle = (inverse ? -p : p) * Math.pow(freqBase, -2.0 * i / nRot);
-                    cos[i] = (float) Math.cos(angle);
-                    sin[i] = (float) Math.sin(angle);
-                }
+                RopeAngles angles = RopeAngles.at(inverse ? -p : p, nRot, freqBase);
+                float[] cos = angles.cos(), sin = angles.sin();
                 for (int h = 0; h < heads; h++) {
                     long at = 4L * ((long) r * heads + h) * headDim;
                     if (mode == RopeMode.NEOX) rotateHalves(os, at, half, cos, sin);

@@ -414,6 +414,20 @@ class VectorKernelsTest {
                 mode, inverse, out));
     }
 
+    /** One position rotated with other rope parameters in turn: the fast path reuses a position's angles only for the same ones. */
+    @Test void ropeAtOnePositionWithOtherBasesAndDims() {
+        int[] dims = {1, 4, 64};
+        Operand x = operand(DType.F32, dims);
+        for (boolean inverse : new boolean[]{false, true}) {
+            for (int nRot : new int[]{64, 32}) {
+                for (float base : new float[]{10000f, 500000f}) {
+                    compare(ELEMENTWISE, dims, (be, out) -> be.kernels().rope(x.on(be), be.fromInts(new int[]{77}, 1), nRot, base,
+                            RopeMode.NEOX, inverse, out));
+                }
+            }
+        }
+    }
+
     @Test void ropeInPlace() {
         Operand x = operand(DType.F32, new int[]{2, 3, 32});
         float[][] results = new float[2][];

@@ -7,6 +7,7 @@ import dev.pocketlm.tensor.RopeMode;
 import dev.pocketlm.tensor.Tensor;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.function.Function;
@@ -92,6 +93,9 @@ public final class CaseCatalog {
         weightMatmul(F16, 2, 300, 33);
         weightMatmul(F16, 1, 4200, 19);
         weightMatmul(BF16, 9, 4200, 21);
+        // Several mapped weights against one input (q, k and v; gate and up), which a backend may run as one job.
+        for (DType w : new DType[]{Q8_0, Q4_0, F16}) linears(w, 1, 2560, new int[]{300, 64, 64});
+        linears(Q4_0, 7, 576, new int[]{37, 19});
         // Batched: 8 query heads over 2 KV heads (head i meets KV head i / 4), as in GQA attention.
         matmulBatched(new int[]{8, 16, 64}, new int[]{2, 40, 64}, false, true);
         matmulBatched(new int[]{8, 16, 40}, new int[]{2, 40, 64}, false, false);
@@ -113,6 +117,24 @@ public final class CaseCatalog {
     /** x W^T with W [n, k] mapped read-only, as a loaded model's weights are. */
     private void weightMatmul(DType wType, int m, int k, int n) {
         matmulCase("matmul NT mapped weight", wType, new int[]{m, k}, new int[]{n, k}, false, true, true);
+    }
+
+    /** x W_i^T for mapped weights W_i [ns[i], k] through {@code linears}, every output checked. */
+    private void linears(DType wType, int m, int k, int[] ns) {
+        add("linears mapped weights", wType.name(), "x" + format(m, k) + " rows of W " + Arrays.toString(ns), MATMUL, rnd -> {
+            float[] a = uniform(rnd, m * k);
+            float[][] ws = new float[ns.length][];
+            for (int i = 0; i < ns.length; i++) ws[i] = uniform(rnd, ns[i] * k);
+            return run -> {
+                Tensor[] weights = new Tensor[ns.length], outs = new Tensor[ns.length];
+                for (int i = 0; i < ns.length; i++) {
+                    weights[i] = run.weight(wType, ws[i], new int[]{ns[i], k});
+                    outs[i] = run.output(F32, m, ns[i]);
+                }
+                run.kernels().linears(run.input(a, new int[]{m, k}), weights, outs);
+                return run.read(outs);
+            };
+        });
     }
 
     private void matmulBatched(int[] a, int[] b, boolean transA, boolean transB) {

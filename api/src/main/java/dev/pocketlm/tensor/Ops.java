@@ -30,9 +30,11 @@ public final class Ops {
             for (int i = 0; i < ws.length; i++) outs[i] = linear(x, ws[i]);
             return outs;
         }
+        int[][] outDims = new int[ws.length][];
+        for (int i = 0; i < ws.length; i++) outDims[i] = matmulShape(x, ws[i], false, true); // all checked before any allocation
         Tensor[] wcs = new Tensor[ws.length];
         for (int i = 0; i < ws.length; i++) {
-            outs[i] = matmulOutput(x, ws[i], false, true);
+            outs[i] = x.backend().empty(DType.F32, Shape.of(outDims[i]));
             wcs[i] = contiguousInput(ws[i]);
         }
         x.backend().kernels().linears(contiguousInput(x), wcs, outs);
@@ -41,7 +43,7 @@ public final class Ops {
 
     /** out = op(a) x op(b); see {@link Kernels#matmul} for shapes, dtypes and batching. */
     public static Tensor matmul(Tensor a, Tensor b, boolean transA, boolean transB) {
-        Tensor out = matmulOutput(a, b, transA, transB);
+        Tensor out = a.backend().empty(DType.F32, Shape.of(matmulShape(a, b, transA, transB)));
         Tensor ac = contiguousInput(a), bc = contiguousInput(b);
         a.backend().kernels().matmul(ac, bc, out, transA, transB);
         if (Tape.tracks(a, b)) {
@@ -69,10 +71,10 @@ public final class Ops {
         return out;
     }
 
-    /** Checks matmul's operands and allocates its F32 output on their backend. */
-    private static Tensor matmulOutput(Tensor a, Tensor b, boolean transA, boolean transB) {
+    /** Checks matmul's operands; returns the shape of its output. */
+    private static int[] matmulShape(Tensor a, Tensor b, boolean transA, boolean transB) {
         String op = "matmul";
-        Backend be = sameBackend(op, a, b);
+        sameBackend(op, a, b);
         requireDType(op, a, DType.F32);
         require(a.rank() >= 2 && b.rank() >= 2, op, "operands need rank >= 2", a, b);
         require(a.size() > 0 && b.size() > 0, op, "operands must not be empty", a, b);
@@ -90,7 +92,7 @@ public final class Ops {
         int[] outDims = a.shape().dims();
         outDims[outDims.length - 2] = m;
         outDims[outDims.length - 1] = n;
-        return be.empty(DType.F32, Shape.of(outDims));
+        return outDims;
     }
 
     /** Non-F32 weights as F32 (all rows through get_rows), for the backward products that need b untransposed. */

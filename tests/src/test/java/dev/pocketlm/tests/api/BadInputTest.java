@@ -27,6 +27,8 @@ class BadInputTest {
             failsMentioning(() -> Ops.matmul(a, b, false, false), "matmul", "inner dimensions differ (5 vs 4)", "[3, 5] F32", "[4, 6] F32");
             failsMentioning(() -> Ops.add(a, b), "add", "[3, 5]", "[4, 6]", "suffix");
             failsMentioning(() -> Ops.rope(a, be.fromInts(new int[]{0, 1, 2}, 3), 4, 1e4f, RopeMode.NORMAL), "rope", "[rows, heads, headDim]");
+            Tensor w = be.zeros(DType.F32, 7, 5), wide = be.zeros(DType.F32, 2, 6);
+            failsMentioning(() -> Ops.linears(a, w, wide), "matmul", "inner dimensions differ (5 vs 6)", "[3, 5] F32", "[2, 6] F32");
         }
     }
 

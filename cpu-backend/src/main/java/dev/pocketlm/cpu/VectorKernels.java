@@ -17,7 +17,7 @@ import java.util.Arrays;
 /**
  * The CPU fast path: Vector API kernels (species chosen at run time, so AVX2 and AVX-512 both work) run on a
  * persistent {@link CpuThreads} pool. Accelerates matmul (F32 GEMM, fused dequantize-dot for F16, BF16, Q8_0 and
- * Q4_0 weights), attention, rms_norm, softmax, rope, silu, swiglu, add, mul, scale, get_rows and contiguous copies;
+ * Q4_0 weights), attention, rms_norm, softmax, rope, silu, swiglu, add, mul, scale and contiguous copies;
  * every other op, and every dtype a fast kernel does not take, goes to {@link ReferenceKernels}.
  */
 public final class VectorKernels implements Kernels {
@@ -473,25 +473,6 @@ public final class VectorKernels implements Kernels {
 
     // ---- copies ----
 
-    /** Rows of a table in any dtype with a vector decoder (embedding lookups of quantized tables). */
-    @Override public void getRows(Tensor table, Tensor ids, Tensor out) {
-        DType t = table.dtype();
-        if (!WeightRows.supports(t) || ids.dtype() != DType.I32 || out.dtype() != DType.F32) {
-            reference.getRows(table, ids, out);
-            return;
-        }
-        int rows = table.dim(0), cols = table.dim(1);
-        long rowBytes = t.bytes(cols);
-        MemorySegment ts = segment(table), is = segment(ids), os = segment(out);
-        float[] row = Scratch.floats(Scratch.Slot.ROW, cols);
-        for (int i = 0; i < ids.size(); i++) {
-            int id = is.getAtIndex(INT, i);
-            if (id < 0 || id >= rows) throw new IndexOutOfBoundsException("get_rows: row id " + id + " outside [0, " + rows + ")");
-            WeightRows.decode(t, ts, id * rowBytes, row, 0, cols);
-            MemorySegment.copy(row, 0, os, FLOAT, 4L * i * cols, cols);
-        }
-    }
-
     private static boolean isFloat(DType t) { return t == DType.F32 || t == DType.F16 || t == DType.BF16; }
 
     /** A contiguous source copies as bytes, or converts a row of floats at a time; strided ones go to the reference. */
@@ -515,6 +496,8 @@ public final class VectorKernels implements Kernels {
     }
 
     // ---- delegated to the reference ----
+
+    @Override public void getRows(Tensor table, Tensor ids, Tensor out) { reference.getRows(table, ids, out); }
 
     @Override public void setRows(Tensor src, Tensor ids, Tensor dst) { reference.setRows(src, ids, dst); }
 

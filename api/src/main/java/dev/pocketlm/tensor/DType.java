@@ -31,6 +31,9 @@ public enum DType {
 
     public boolean isQuantized() { return blockSize > 1; }
 
+    /** F32, F16 or BF16: one float per element, no blocks (the types copies and casts convert among). */
+    public boolean isPlainFloat() { return this == F32 || this == F16 || this == BF16; }
+
     /** Float-valued types (those that hold weights or activations). */
     public boolean isFloating() { return this != I32 && this != I8; }
 

@@ -362,7 +362,7 @@ public final class Ops {
 
     private static boolean convertible(DType from, DType to) {
         return switch (to) {
-            case F32, F16, BF16 -> from == DType.F32 || from == DType.F16 || from == DType.BF16;
+            case F32, F16, BF16 -> from.isPlainFloat();
             case I32 -> from == DType.I32;
             default -> false;
         };

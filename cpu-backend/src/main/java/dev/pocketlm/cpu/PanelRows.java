@@ -36,7 +36,7 @@ final class PanelRows implements PackedWeight {
 
     /** Whether rows of this dtype are stored in panels: floats of any width (see the class comment). */
     static boolean supports(DType dtype, int k) {
-        return dtype == DType.F16 || dtype == DType.BF16 || dtype == DType.F32;
+        return dtype.isPlainFloat();
     }
 
     static PanelRows pack(MemorySegment source, long sourceOffset, DType dtype, int rows, int k, CpuThreads threads,

@@ -374,7 +374,7 @@ public final class ReferenceKernels implements Kernels {
         String op = "copy";
         boolean ints = src.dtype() == DType.I32;
         for (Tensor t : new Tensor[]{src, dst}) {
-            if (ints ? t.dtype() != DType.I32 : !isFloat(t.dtype())) throw unsupported(op, t);
+            if (ints ? t.dtype() != DType.I32 : !t.dtype().isPlainFloat()) throw unsupported(op, t);
         }
         MemorySegment ss = segment(src), ds = segment(dst);
         int[] dims = src.shape().dims();
@@ -402,7 +402,7 @@ public final class ReferenceKernels implements Kernels {
             for (long i = 0; i < t.size(); i++) s.setAtIndex(INT, i, (int) value);
             return;
         }
-        if (!isFloat(t.dtype())) throw unsupported("fill", t);
+        if (!t.dtype().isPlainFloat()) throw unsupported("fill", t);
         float[] cell = {value};
         for (long i = 0; i < t.size(); i++) t.dtype().codec().encode(cell, 0, s, t.dtype().bytes(i), 1);
     }
@@ -505,10 +505,6 @@ public final class ReferenceKernels implements Kernels {
         float[] f = new float[v.length];
         for (int i = 0; i < v.length; i++) f[i] = (float) v[i];
         return f;
-    }
-
-    private static boolean isFloat(DType t) {
-        return t == DType.F32 || t == DType.F16 || t == DType.BF16;
     }
 
     private static int checkedId(String op, int id, long limit) {

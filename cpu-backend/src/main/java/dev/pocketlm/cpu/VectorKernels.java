@@ -473,12 +473,10 @@ public final class VectorKernels implements Kernels {
 
     // ---- copies ----
 
-    private static boolean isFloat(DType t) { return t == DType.F32 || t == DType.F16 || t == DType.BF16; }
-
     /** A contiguous source copies as bytes, or converts a row of floats at a time; strided ones go to the reference. */
     @Override public void copy(Tensor src, Tensor dst) {
         boolean sameType = src.dtype() == dst.dtype();
-        if (!src.isContiguous() || !dst.isContiguous() || !sameType && !(isFloat(src.dtype()) && isFloat(dst.dtype()))) {
+        if (!src.isContiguous() || !dst.isContiguous() || !sameType && !(src.dtype().isPlainFloat() && dst.dtype().isPlainFloat())) {
             reference.copy(src, dst);
             return;
         }

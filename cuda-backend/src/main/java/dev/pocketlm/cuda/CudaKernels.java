@@ -325,7 +325,7 @@ final class CudaKernels implements Kernels {
     @Override public void copy(Tensor src, Tensor dst) {
         boolean ints = src.dtype() == DType.I32;
         for (Tensor t : new Tensor[]{src, dst}) {
-            boolean ok = ints ? t.dtype() == DType.I32 : t.dtype() == DType.F32 || t.dtype() == DType.F16 || t.dtype() == DType.BF16;
+            boolean ok = ints ? t.dtype() == DType.I32 : t.dtype().isPlainFloat();
             if (!ok) throw unsupported("copy", t);
         }
         List<long[]> dims = mergedDims(src); // {size, stride} from outermost to innermost

@@ -288,7 +288,7 @@ final class OpenClKernels implements Kernels {
         }
         boolean ints = src.dtype() == DType.I32;
         for (Tensor t : new Tensor[]{src, dst}) {
-            if (ints ? t.dtype() != DType.I32 : !isFloat(t.dtype())) throw unsupported(op, t);
+            if (ints ? t.dtype() != DType.I32 : !t.dtype().isPlainFloat()) throw unsupported(op, t);
         }
         StridedView view = StridedView.of(src.shape().dims(), src.strides());
         int inner = view.rank() - COPY_RANK;
@@ -361,8 +361,6 @@ final class OpenClKernels implements Kernels {
     private static String suffix(DType t) { return t.name().toLowerCase(); }
 
     private static int flag(boolean b) { return b ? 1 : 0; }
-
-    private static boolean isFloat(DType t) { return t == DType.F32 || t == DType.F16 || t == DType.BF16; }
 
     private int rows(String op, Tensor x) { return count(op, x.shape().rows()); }
 

@@ -6,6 +6,7 @@ import dev.pocketlm.tensor.spi.Storage;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.util.OptionalDouble;
 
 /**
  * One opened device: memory, transfers and the op set ({@link Kernels}).
@@ -40,6 +41,13 @@ public interface Backend extends AutoCloseable {
 
     /** Waits until all queued work has finished. */
     void synchronize();
+
+    /**
+     * Measures the read bandwidth, in bytes per second, of the memory this backend's tensors live in: a buffer far
+     * larger than the caches streamed by every core the backend computes with. The ceiling for a matvec, which reads
+     * each weight once. Empty when the backend has no probe. Takes a fraction of a second.
+     */
+    default OptionalDouble measureReadBandwidth() { return OptionalDouble.empty(); }
 
     @Override void close();
 

@@ -9,16 +9,31 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
+import java.lang.management.CompilationMXBean;
+import java.lang.management.ManagementFactory;
 import java.util.Locale;
+import java.util.OptionalDouble;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 
 /**
  * {@code pocket bench}: prompt processing and generation speed of a model, the weight bytes each generated token
- * streams, and the bandwidth that implies. A warm-up run precedes the measured one.
+ * streams, and the bandwidth that implies. Warm-up runs precede the measured ones until the JIT compiler is quiet
+ * ({@link #QUIET_RUNS}). Where the backend can measure its
+ * memory's read bandwidth, it does so before and after each measured run, and the fastest generation is reported
+ * against the mean of the two readings around it: a shared machine's bandwidth moves within minutes, so a reading
+ * taken once, apart from the run, can be off by half.
  */
 @Command(name = "bench", description = "Measure prompt and generation tokens/s and achieved weight bandwidth.")
 final class BenchCommand implements Callable<Integer> {
+    /**
+     * The JIT is quiet after this many runs in a row that spent under {@link #QUIET_SHARE} of their time compiling.
+     * On two cores a C2 compile takes a core from the run: TinyLlama Q4_0 still compiled 100-370 ms per 1.3 s run
+     * through the eighth, and those runs generated 15-20% slower than the ones after.
+     */
+    private static final int QUIET_RUNS = 2;
+    private static final double QUIET_SHARE = 0.01;
+    private static final int MAX_WARMUP = 30;
 
     @Mixin ModelOptions options;
 
@@ -27,7 +42,8 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--gen", defaultValue = "32", description = "Generated tokens (default ${DEFAULT-VALUE}).") int genTokens;
 
     @Option(names = "--warmup", defaultValue = "3",
-            description = "Unmeasured full runs first (default ${DEFAULT-VALUE}): the JIT compiles the kernels meanwhile.") int warmup;
+            description = "Unmeasured full runs first: at least this many (default ${DEFAULT-VALUE}), then more until two in a row "
+                    + "spend under 1%% of their time in the JIT compiler, at most " + MAX_WARMUP + " in all; 0: none.") int warmup;
 
     @Option(names = "--repeat", defaultValue = "3", description = "Measured runs after the warm-up; the best is reported (default ${DEFAULT-VALUE}).") int repeat;
 
@@ -42,25 +58,59 @@ final class BenchCommand implements Callable<Integer> {
             int[] prompt = new int[promptTokens];
             for (int i = 0; i < prompt.length; i++) prompt[i] = rng.nextInt(vocab);
             Generator gen = new Generator(m.model(), SamplerSettings.greedy(), DType.F32);
-            for (int w = 0; w < warmup; w++) gen.generate(prompt, genTokens, id -> true, null);
-            double bestPrompt = 0, bestGen = 0;
+            int warmupRuns = warmUp(gen, prompt);
+            double bestPrompt = 0;
+            Generator.Stats best = null;
+            OptionalDouble readBefore = be.measureReadBandwidth(), readAroundBest = OptionalDouble.empty();
             for (int r = 0; r < repeat; r++) {
                 Generator.Stats s = gen.generate(prompt, genTokens, id -> true, null);
+                OptionalDouble readAfter = be.measureReadBandwidth();
                 bestPrompt = Math.max(bestPrompt, s.promptTokensPerSecond());
-                bestGen = Math.max(bestGen, s.generationTokensPerSecond());
+                if (best == null || s.generationTokensPerSecond() > best.generationTokensPerSecond()) {
+                    best = s;
+                    readAroundBest = mean(readBefore, readAfter);
+                }
+                readBefore = readAfter;
             }
             long weightBytes = m.model().weights().bytes();
-            double gbps = weightBytes * bestGen / 1e9;
+            double bestGen = best.generationTokensPerSecond(), gbps = weightBytes * bestGen / 1e9;
+            String readGbps = readAroundBest.isPresent() ? String.format(Locale.ROOT, "%.3f", readAroundBest.getAsDouble() / 1e9) : "null";
+            String fraction = readAroundBest.isPresent() ? String.format(Locale.ROOT, "%.3f", gbps * 1e9 / readAroundBest.getAsDouble()) : "null";
             if (json) {
                 System.out.printf(Locale.ROOT, "{\"model\": \"%s\", \"backend\": \"%s\", \"prompt_tokens\": %d, \"generated_tokens\": %d, "
-                                + "\"prompt_tokens_per_s\": %.3f, \"generation_tokens_per_s\": %.3f, \"weight_bytes\": %d, \"achieved_gb_per_s\": %.3f}%n",
-                        m.origin().replace("\\", "\\\\").replace("\"", "\\\""), be.name(), promptTokens, genTokens, bestPrompt, bestGen, weightBytes, gbps);
+                                + "\"prompt_tokens_per_s\": %.3f, \"generation_tokens_per_s\": %.3f, \"weight_bytes\": %d, \"achieved_gb_per_s\": %.3f, "
+                                + "\"read_gb_per_s\": %s, \"bandwidth_fraction\": %s, \"warmup_runs\": %d}%n",
+                        m.origin().replace("\\", "\\\\").replace("\"", "\\\""), be.name(), promptTokens, genTokens, bestPrompt, bestGen, weightBytes, gbps,
+                        readGbps, fraction, warmupRuns);
             } else {
-                System.out.printf(Locale.ROOT, "%s on %s%nprompt %d tokens: %.1f tokens/s%ngeneration %d tokens: %.2f tokens/s%n"
-                                + "weights streamed per token: %.1f MiB; achieved %.2f GB/s%n",
-                        m.origin(), be.name(), promptTokens, bestPrompt, genTokens, bestGen, weightBytes / 1048576.0, gbps);
+                System.out.printf(Locale.ROOT, "%s on %s, best of %d runs after %d warm-up runs%nprompt %d tokens: %.1f tokens/s%n"
+                                + "generation %d tokens: %.2f tokens/s%nweights streamed per token: %.1f MiB; achieved %.2f GB/s%n",
+                        m.origin(), be.name(), repeat, warmupRuns, promptTokens, bestPrompt, genTokens, bestGen, weightBytes / 1048576.0, gbps);
+                if (readAroundBest.isPresent()) {
+                    System.out.printf(Locale.ROOT, "memory read bandwidth measured before and after that run: %.1f GB/s; generation streamed %.0f%% of it%n",
+                            readAroundBest.getAsDouble() / 1e9, 100 * gbps * 1e9 / readAroundBest.getAsDouble());
+                }
             }
         }
         return 0;
+    }
+
+    /** Runs {@link #warmup} runs or more, until the JIT is quiet (see {@link #QUIET_RUNS}); returns how many. */
+    private int warmUp(Generator gen, int[] prompt) {
+        CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
+        boolean watch = warmup > 0 && jit != null && jit.isCompilationTimeMonitoringSupported();
+        int runs = 0;
+        for (int quiet = 0; runs < warmup || (watch && quiet < QUIET_RUNS && runs < MAX_WARMUP); runs++) {
+            long compiling = watch ? jit.getTotalCompilationTime() : 0, start = System.nanoTime();
+            gen.generate(prompt, genTokens, id -> true, null);
+            double millis = (System.nanoTime() - start) / 1e6;
+            quiet = watch && jit.getTotalCompilationTime() - compiling < QUIET_SHARE * millis ? quiet + 1 : 0;
+        }
+        return runs;
+    }
+
+    /** The mean of two readings of one probe (both present, or both empty when the backend has none). */
+    private static OptionalDouble mean(OptionalDouble a, OptionalDouble b) {
+        return a.isPresent() && b.isPresent() ? OptionalDouble.of((a.getAsDouble() + b.getAsDouble()) / 2) : OptionalDouble.empty();
     }
 }

@@ -14,6 +14,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -131,9 +133,20 @@ class CliTest {
         Run gen = run("generate", "-m", model.toString(), "-p", "Once upon a time", "-n", "6", "--seed", "1");
         assertEquals(0, gen.code(), gen.err());
         assertTrue(gen.out().startsWith("Once upon a time") && gen.out().length() > "Once upon a time".length(), gen.out());
-        Run bench = run("bench", "-m", model.toString(), "--prompt", "8", "--gen", "4", "--repeat", "1", "--json");
+        Run bench = run("bench", "-m", model.toString(), "--backend", "cpu", "--prompt", "8", "--gen", "4", "--repeat", "2", "--json");
         assertEquals(0, bench.code(), bench.err());
-        assertTrue(bench.out().contains("\"generation_tokens_per_s\"") && bench.out().contains("\"weight_bytes\": "), bench.out());
+        double tokensPerSecond = jsonNumber(bench.out(), "generation_tokens_per_s"), weightBytes = jsonNumber(bench.out(), "weight_bytes");
+        double achieved = jsonNumber(bench.out(), "achieved_gb_per_s"), read = jsonNumber(bench.out(), "read_gb_per_s");
+        assertEquals(weightBytes * tokensPerSecond / 1e9, achieved, 1e-3 + 1e-4 * achieved, bench.out());
+        assertTrue(read > 0.1 && read < 1e5, "implausible host read bandwidth: " + bench.out());
+        assertEquals(achieved / read, jsonNumber(bench.out(), "bandwidth_fraction"), 1e-3 + 1e-3 * achieved / read, bench.out());
+    }
+
+    /** The number after {@code "key": } in a one-object JSON line. */
+    private static double jsonNumber(String json, String key) {
+        Matcher m = Pattern.compile("\"" + key + "\": (-?[0-9.eE+-]+)").matcher(json);
+        assertTrue(m.find(), "no number for " + key + " in " + json);
+        return Double.parseDouble(m.group(1));
     }
 
     @Test

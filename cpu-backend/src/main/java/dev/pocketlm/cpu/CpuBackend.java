@@ -7,6 +7,7 @@ import dev.pocketlm.tensor.spi.DeviceInfo;
 import dev.pocketlm.tensor.spi.Storage;
 
 import java.lang.foreign.MemorySegment;
+import java.util.OptionalDouble;
 
 /** The host as a device: tensors are off-heap segments (or mapped files), kernels run in this JVM. */
 public final class CpuBackend implements Backend {
@@ -45,6 +46,11 @@ public final class CpuBackend implements Backend {
     @Override public Storage wrapHost(MemorySegment hostBytes) { return CpuStorage.borrow(hostBytes); }
 
     @Override public void synchronize() {}
+
+    /** The host's: {@link HostReadBandwidth} with every thread of the shared pool, whichever kernels this backend runs. */
+    @Override public OptionalDouble measureReadBandwidth() {
+        return OptionalDouble.of(HostReadBandwidth.measure(CpuThreads.shared(), HostReadBandwidth.DEFAULT_BYTES));
+    }
 
     @Override public void close() {}
 

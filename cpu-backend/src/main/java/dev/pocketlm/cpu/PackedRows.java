@@ -294,7 +294,7 @@ final class PackedRows implements PackedWeight {
 
     /**
      * Q8_0: groups [g0, g1) of rows rowA and rowB dotted with the prepared activations at byte xtOff (offsets at
-     * blockOff), {@link #store stored} at outRow. Each quant word's bytes are masked in place (the activations carry the field's scale), the top one shifted down,
+     * blockOff), {@link PackedWeight#storePair stored} at outRow. Each quant word's bytes are masked in place (the activations carry the field's scale), the top one shifted down,
      * into four accumulators, as the adds would otherwise wait out the FMA latency. How both packed kernels are
      * written is set by C2:
      * <ul>
@@ -335,12 +335,12 @@ final class PackedRows implements PackedWeight {
             accA = scaleA.fma(a0.add(a1).add(a2.add(a3)).sub(groupOffsets), accA);
             accB = scaleB.fma(b0.add(b1).add(b2.add(b3)).sub(groupOffsets), accB);
         }
-        store(out, outRow, rowA, rowB, accA.reduceLanes(VectorOperators.ADD), accB.reduceLanes(VectorOperators.ADD), first);
+        PackedWeight.storePair(out, outRow, rowA, rowB, accA.reduceLanes(VectorOperators.ADD), accB.reduceLanes(VectorOperators.ADD), first);
     }
 
     /**
-     * Q4_0: groups [g0, g1) of rows rowA and rowB dotted with the quantized activations at byte xtOff, {@link #store
-     * stored} at outRow. Nibble f of both
+     * Q4_0: groups [g0, g1) of rows rowA and rowB dotted with the quantized activations at byte xtOff, {@link
+     * PackedWeight#storePair stored} at outRow. Nibble f of both
      * halves of an int lane is one shift and AND; its products with the activation quants (at most 15 * 127) add up
      * in 16-bit lanes, wrapping: less the half's offset, the sum is sum((q - 8) x), at most 16 * 8 * 127 in
      * magnitude, so exact modulo 2^16. Per group the halves are added, converted and scaled by d(w) d(x). The group's
@@ -380,14 +380,7 @@ final class PackedRows implements PackedWeight {
             accA = ((FloatVector) sumsA.convert(VectorOperators.I2F, 0)).fma(scaleA, accA);
             accB = ((FloatVector) sumsB.convert(VectorOperators.I2F, 0)).fma(scaleB, accB);
         }
-        store(out, outRow, rowA, rowB, accA.reduceLanes(VectorOperators.ADD), accB.reduceLanes(VectorOperators.ADD), first);
-    }
-
-    /** Writes (first panel) or adds the two rows' dot products at out[outRow + 4 row]; a row paired with itself once. */
-    private static void store(MemorySegment out, long outRow, int rowA, int rowB, float dotA, float dotB, boolean first) {
-        long atA = outRow + 4L * rowA, atB = outRow + 4L * rowB;
-        out.set(FLOAT, atA, first ? dotA : out.get(FLOAT, atA) + dotA);
-        if (rowB != rowA) out.set(FLOAT, atB, first ? dotB : out.get(FLOAT, atB) + dotB);
+        PackedWeight.storePair(out, outRow, rowA, rowB, accA.reduceLanes(VectorOperators.ADD), accB.reduceLanes(VectorOperators.ADD), first);
     }
 
     private FloatVector scales(long at) {

@@ -3,6 +3,7 @@ package dev.pocketlm.cpu;
 import dev.pocketlm.tensor.DType;
 
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.util.function.IntConsumer;
 
 /**
@@ -25,6 +26,16 @@ sealed interface PackedWeight extends AutoCloseable permits PackedRows, PanelRow
             for (int r = start; r < end; r++) packRow.accept(r);
         });
         if (source.isMapped()) source.unload();
+    }
+
+    /**
+     * A matvec's two row dot products at out[outRow + 4 row] (bytes): written on the first column panel, added on the
+     * later ones; a row paired with itself (the middle row of an odd range) once.
+     */
+    static void storePair(MemorySegment out, long outRow, int rowA, int rowB, float dotA, float dotB, boolean firstPanel) {
+        long atA = outRow + 4L * rowA, atB = outRow + 4L * rowB;
+        out.set(ValueLayout.JAVA_FLOAT_UNALIGNED, atA, firstPanel ? dotA : out.get(ValueLayout.JAVA_FLOAT_UNALIGNED, atA) + dotA);
+        if (rowB != rowA) out.set(ValueLayout.JAVA_FLOAT_UNALIGNED, atB, firstPanel ? dotB : out.get(ValueLayout.JAVA_FLOAT_UNALIGNED, atB) + dotB);
     }
 
     /**

@@ -63,25 +63,44 @@ final class PanelRows implements PackedWeight {
 
     /**
      * Whether these weights take activations prescaled by 2^112 ({@link WeightRows#prescaleForF16}, for
-     * {@link WeightRows#dotF16Prescaled}): F16 without Inf or NaN.
+     * {@link WeightRows#dotF16PrescaledPair}): F16 without Inf or NaN.
      */
     boolean prescalable() { return dtype == DType.F16 && !infOrNaN; }
 
     /**
-     * out[r, j] (row stride n floats) = x row r (at r k; {@link WeightRows#prescaleForF16 prescaled} or not) dotted with weight row j,
-     * for j in [start, end), r < xRows.
+     * out[r, j] (row stride n floats) = x row r (at r k; {@link WeightRows#prescaleForF16 prescaled} or not) dotted with
+     * weight row j, for j in [start, end), r < xRows. Prescaled F16 rows go two at a time, half the range apart
+     * ({@link WeightRows#dotF16PrescaledPair}); the rest (F32, BF16, F16 with Inf or NaN or activations too large to
+     * prescale) one at a time.
      */
     void multiply(int start, int end, int xRows, float[] x, boolean prescaled, MemorySegment out, int n) {
+        if (prescaled) {
+            multiplyPrescaledPairs(start, end, xRows, x, out, n);
+            return;
+        }
         boolean finiteF16 = dtype == DType.F16 && !infOrNaN;
         for (int p = 0; p * PANEL_COLUMNS < k; p++) {
             for (int j = start; j < end; j++) {
                 for (int r = 0; r < xRows; r++) {
                     int xOff = r * k + p * PANEL_COLUMNS;
-                    float part = prescaled ? WeightRows.dotF16Prescaled(packed, at(p, j), x, xOff, columns(p))
-                            : finiteF16 ? WeightRows.dotF16Finite(packed, at(p, j), x, xOff, columns(p))
+                    float part = finiteF16 ? WeightRows.dotF16Finite(packed, at(p, j), x, xOff, columns(p))
                             : WeightRows.dot(dtype, packed, at(p, j), x, xOff, null, 0, columns(p));
                     long outAt = 4L * ((long) r * n + j);
                     out.set(FLOAT, outAt, p == 0 ? part : out.get(FLOAT, outAt) + part);
+                }
+            }
+        }
+    }
+
+    private void multiplyPrescaledPairs(int start, int end, int xRows, float[] x, MemorySegment out, int n) {
+        float[] dots = Scratch.floats(Scratch.Slot.ROW_PAIR, 2);
+        int half = (end - start + 1) / 2;
+        for (int p = 0; p * PANEL_COLUMNS < k; p++) {
+            for (int a = start; a < start + half; a++) {
+                int b = a + half < end ? a + half : a; // an odd range's middle row pairs with itself
+                for (int r = 0; r < xRows; r++) {
+                    WeightRows.dotF16PrescaledPair(packed, at(p, a), at(p, b), x, r * k + p * PANEL_COLUMNS, columns(p), dots);
+                    PackedWeight.storePair(out, 4L * r * n, a, b, dots[0], dots[1], p == 0);
                 }
             }
         }

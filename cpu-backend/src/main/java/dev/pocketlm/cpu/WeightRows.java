@@ -112,7 +112,7 @@ final class WeightRows {
     /**
      * How F16 values widen: {@code ANY} value; {@code FINITE} ones, known to hold no Inf or NaN
      * ({@link #hasInfOrNaN16}), skip their blend; {@code PRESCALED} finite ones meet activations multiplied by 2^112
-     * ({@link #prescaleForF16}) and skip the multiply as well.
+     * ({@link #prescaleForF16}) and skip the multiply as well ({@link #dotF16PrescaledPair}).
      */
     enum Half { ANY, FINITE, PRESCALED }
 
@@ -125,14 +125,41 @@ final class WeightRows {
     static float dotF16Finite(MemorySegment w, long off, float[] x, int xOff, int k) { return dot16(DType.F16, Half.FINITE, w, off, x, xOff, k); }
 
     /**
-     * {@link #dotF16Finite} against activations {@link #prescaleForF16 prescaled} by 2^112: a finite half shifted
-     * into a float's exponent and mantissa is the value times 2^-112, so the products are exact as before without
-     * the multiply (one core, 2048 columns: from L2 37 -> 54 GB/s, from DRAM 30 -> 34, and 26 -> 33 where 0.3% of
-     * the weights are subnormal halves, whose multiply took a denormal-operand penalty).
+     * Two rows of F16 values known to be finite, at bytes offA and offB of w, dotted with x[xOff, xOff + k)
+     * {@link #prescaleForF16 prescaled} by 2^112, into dots[0] and dots[1].
+     * <ul>
+     * <li>Prescaled: a finite half shifted into a float's exponent and mantissa is the value times 2^-112, so the
+     *     products are exact without the multiply (one core, 2048 columns: from L2 37 -> 54 GB/s, from DRAM 30 -> 34,
+     *     and 26 -> 33 where 0.3% of the weights are subnormal halves, whose multiply took a denormal-operand penalty).</li>
+     * <li>Two rows side by side: two DRAM streams per core, which memory serves faster than one (TinyLlama F16
+     *     matvecs, 2 threads, alternating in one process: 88 -> 94% of a read of the memory), as in
+     *     {@link PackedRows}.</li>
+     * <li>Its own method with the dtype and {@link Half} constant: a generic two-row kernel passed C2's inlining
+     *     budget in the model, and its vector helpers, compiled apart, boxed every vector (4-5 instead of 20-25
+     *     tokens/s).</li>
+     * </ul>
      */
-    static float dotF16Prescaled(MemorySegment w, long off, float[] x, int xOff, int k) {
-        return dot16(DType.F16, Half.PRESCALED, w, off, x, xOff, k);
+    static void dotF16PrescaledPair(MemorySegment w, long offA, long offB, float[] x, int xOff, int k, float[] dots) {
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, b0 = a0, b1 = a0;
+        int i = 0;
+        for (; i <= k - 2 * L; i += 2 * L) {
+            FloatVector x0 = FloatVector.fromArray(F, x, xOff + i), x1 = FloatVector.fromArray(F, x, xOff + i + L);
+            a0 = load16(DType.F16, Half.PRESCALED, w, offA + 2L * i).fma(x0, a0);
+            b0 = load16(DType.F16, Half.PRESCALED, w, offB + 2L * i).fma(x0, b0);
+            a1 = load16(DType.F16, Half.PRESCALED, w, offA + 2L * (i + L)).fma(x1, a1);
+            b1 = load16(DType.F16, Half.PRESCALED, w, offB + 2L * (i + L)).fma(x1, b1);
+        }
+        float dotA = a0.add(a1).reduceLanes(VectorOperators.ADD), dotB = b0.add(b1).reduceLanes(VectorOperators.ADD);
+        for (; i < k; i++) {
+            dotA += prescaledHalf(w.get(SHORT, offA + 2L * i)) * x[xOff + i];
+            dotB += prescaledHalf(w.get(SHORT, offB + 2L * i)) * x[xOff + i];
+        }
+        dots[0] = dotA;
+        dots[1] = dotB;
     }
+
+    /** A finite half as a float times 2^-112 (see {@link #f16ToF32}). */
+    private static float prescaledHalf(short h) { return Float.intBitsToFloat(h << 13 & 0x8fffffff); }
 
     static float dotBF16(MemorySegment w, long off, float[] x, int xOff, int k) { return dot16(DType.BF16, Half.ANY, w, off, x, xOff, k); }
 
@@ -147,13 +174,13 @@ final class WeightRows {
         float s = a0.add(a1).reduceLanes(VectorOperators.ADD);
         for (; i < k; i++) {
             short h = w.get(SHORT, off + 2L * i);
-            s += (half == Half.PRESCALED ? Float.intBitsToFloat(h << 13 & 0x8fffffff) : scalar16(t, h)) * x[xOff + i];
+            s += (half == Half.PRESCALED ? prescaledHalf(h) : scalar16(t, h)) * x[xOff + i];
         }
         return s;
     }
 
     /**
-     * Multiplies x[0, count) by 2^112 in place for {@link #dotF16Prescaled} and returns true, unless a finite value
+     * Multiplies x[0, count) by 2^112 in place for {@link #dotF16PrescaledPair} and returns true, unless a finite value
      * of magnitude 2^16 or more would overflow: then x is left as it was and the result is false.
      */
     static boolean prescaleForF16(float[] x, int count) {

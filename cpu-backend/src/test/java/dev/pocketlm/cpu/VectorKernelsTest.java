@@ -156,7 +156,7 @@ class VectorKernelsTest {
     }
 
     /**
-     * Read-only F16 matvecs multiply activations prescaled by 2^112 ({@link WeightRows#dotF16Prescaled}) unless one
+     * Read-only F16 matvecs multiply activations prescaled by 2^112 ({@link WeightRows#dotF16PrescaledPair}) unless one
      * would overflow: "large" holds activations of 1e5 (not prescaled: the products would be Inf), "subnormal" weights
      * below the smallest normal half, "infinite" an Inf activation (prescaled, it stays Inf: the same Inf and NaN
      * outputs as the reference).

@@ -74,21 +74,20 @@ final class BenchCommand implements Callable<Integer> {
             }
             long weightBytes = m.model().weights().bytes();
             double bestGen = best.generationTokensPerSecond(), gbps = weightBytes * bestGen / 1e9;
-            String readGbps = readAroundBest.isPresent() ? String.format(Locale.ROOT, "%.3f", readAroundBest.getAsDouble() / 1e9) : "null";
-            String fraction = readAroundBest.isPresent() ? String.format(Locale.ROOT, "%.3f", gbps * 1e9 / readAroundBest.getAsDouble()) : "null";
+            double readGbps = readAroundBest.orElse(Double.NaN) / 1e9, fraction = gbps / readGbps; // NaN without a probe
             if (json) {
                 System.out.printf(Locale.ROOT, "{\"model\": \"%s\", \"backend\": \"%s\", \"prompt_tokens\": %d, \"generated_tokens\": %d, "
                                 + "\"prompt_tokens_per_s\": %.3f, \"generation_tokens_per_s\": %.3f, \"weight_bytes\": %d, \"achieved_gb_per_s\": %.3f, "
                                 + "\"read_gb_per_s\": %s, \"bandwidth_fraction\": %s, \"warmup_runs\": %d}%n",
                         m.origin().replace("\\", "\\\\").replace("\"", "\\\""), be.name(), promptTokens, genTokens, bestPrompt, bestGen, weightBytes, gbps,
-                        readGbps, fraction, warmupRuns);
+                        jsonNumber(readGbps), jsonNumber(fraction), warmupRuns);
             } else {
                 System.out.printf(Locale.ROOT, "%s on %s, best of %d runs after %d warm-up runs%nprompt %d tokens: %.1f tokens/s%n"
                                 + "generation %d tokens: %.2f tokens/s%nweights streamed per token: %.1f MiB; achieved %.2f GB/s%n",
                         m.origin(), be.name(), repeat, warmupRuns, promptTokens, bestPrompt, genTokens, bestGen, weightBytes / 1048576.0, gbps);
                 if (readAroundBest.isPresent()) {
                     System.out.printf(Locale.ROOT, "memory read bandwidth measured before and after that run: %.1f GB/s; generation streamed %.0f%% of it%n",
-                            readAroundBest.getAsDouble() / 1e9, 100 * gbps * 1e9 / readAroundBest.getAsDouble());
+                            readGbps, 100 * fraction);
                 }
             }
         }
@@ -109,6 +108,9 @@ final class BenchCommand implements Callable<Integer> {
         }
         return runs;
     }
+
+    /** A JSON number with three decimals, or null for NaN (a backend without a read probe). */
+    private static String jsonNumber(double v) { return Double.isNaN(v) ? "null" : String.format(Locale.ROOT, "%.3f", v); }
 
     /** The mean of two readings of one probe (both present, or both empty when the backend has none). */
     private static OptionalDouble mean(OptionalDouble a, OptionalDouble b) {

@@ -268,12 +268,12 @@ final class PackedRows implements PackedWeight {
      * process: Q4_0 32-35 -> 36-41 GB/s, Q8_0 about 86 -> 97% on average), and the two rows share activation loads.
      */
     void multiply(int start, int end, int xRows, float[] x, MemorySegment xt, float[] sums, float[] offsets, MemorySegment out, int n) {
-        int blocks = k / BLOCK, half = (end - start + 1) / 2;
+        int blocks = k / BLOCK, firstHalfEnd = PackedWeight.firstHalfEnd(start, end);
         long stride = preparedBytes();
         for (int p = 0; p < panelStart.length; p++) {
             int g0 = p * PANEL_GROUPS, g1 = Math.min(groups, g0 + PANEL_GROUPS);
-            for (int a = start; a < start + half; a++) {
-                int b = a + half < end ? a + half : a; // an odd range's middle row pairs with itself
+            for (int a = start; a < firstHalfEnd; a++) {
+                int b = PackedWeight.pairedRow(a, start, end);
                 for (int r = 0; r < xRows; r++) {
                     long outRow = 4L * r * n;
                     if (dtype == DType.Q4_0) dotQuantized(a, b, g0, g1, xt, r * stride, out, outRow, p == 0);

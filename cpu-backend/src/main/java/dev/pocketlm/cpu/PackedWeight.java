@@ -29,6 +29,18 @@ sealed interface PackedWeight extends AutoCloseable permits PackedRows, PanelRow
     }
 
     /**
+     * The end of the first half of rows [start, end): the two-row matvec kernels take row a of it with
+     * {@link #pairedRow} a, half the range further on, so each thread reads two DRAM streams at once.
+     */
+    static int firstHalfEnd(int start, int end) { return start + (end - start + 1) / 2; }
+
+    /** Row a's partner in [start, end) (see {@link #firstHalfEnd}); an odd range's middle row pairs with itself. */
+    static int pairedRow(int a, int start, int end) {
+        int b = a + (end - start + 1) / 2;
+        return b < end ? b : a;
+    }
+
+    /**
      * A matvec's two row dot products at out[outRow + 4 row] (bytes): written on the first column panel, added on the
      * later ones; a row paired with itself (the middle row of an odd range) once.
      */

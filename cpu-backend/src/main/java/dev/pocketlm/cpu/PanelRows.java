@@ -78,7 +78,7 @@ final class PanelRows implements PackedWeight {
             multiplyPrescaledPairs(start, end, xRows, x, out, n);
             return;
         }
-        boolean finiteF16 = dtype == DType.F16 && !infOrNaN;
+        boolean finiteF16 = prescalable();
         for (int p = 0; p * PANEL_COLUMNS < k; p++) {
             for (int j = start; j < end; j++) {
                 for (int r = 0; r < xRows; r++) {
@@ -94,10 +94,10 @@ final class PanelRows implements PackedWeight {
 
     private void multiplyPrescaledPairs(int start, int end, int xRows, float[] x, MemorySegment out, int n) {
         float[] dots = Scratch.floats(Scratch.Slot.ROW_PAIR, 2);
-        int half = (end - start + 1) / 2;
+        int firstHalfEnd = PackedWeight.firstHalfEnd(start, end);
         for (int p = 0; p * PANEL_COLUMNS < k; p++) {
-            for (int a = start; a < start + half; a++) {
-                int b = a + half < end ? a + half : a; // an odd range's middle row pairs with itself
+            for (int a = start; a < firstHalfEnd; a++) {
+                int b = PackedWeight.pairedRow(a, start, end);
                 for (int r = 0; r < xRows; r++) {
                     WeightRows.dotF16PrescaledPair(packed, at(p, a), at(p, b), x, r * k + p * PANEL_COLUMNS, columns(p), dots);
                     PackedWeight.storePair(out, 4L * r * n, a, b, dots[0], dots[1], p == 0);

@@ -172,10 +172,7 @@ final class WeightRows {
         }
         for (; i <= k - L; i += L) a0 = load16(t, half, w, off + 2L * i).fma(FloatVector.fromArray(F, x, xOff + i), a0);
         float s = a0.add(a1).reduceLanes(VectorOperators.ADD);
-        for (; i < k; i++) {
-            short h = w.get(SHORT, off + 2L * i);
-            s += (half == Half.PRESCALED ? prescaledHalf(h) : scalar16(t, h)) * x[xOff + i];
-        }
+        for (; i < k; i++) s += scalar16(t, w.get(SHORT, off + 2L * i)) * x[xOff + i];
         return s;
     }
 

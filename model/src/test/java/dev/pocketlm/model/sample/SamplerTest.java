@@ -31,6 +31,23 @@ class SamplerTest {
         assertEquals(Arrays.toString(draws(s, 50)), Arrays.toString(draws(s, 50)));
     }
 
+    /** Oracle: every id sorted by logit, most likely first, ties by id (a stable sort of the ids). */
+    @Test
+    void mostLikelyIsTheHeadOfTheFullRanking() {
+        java.util.SplittableRandom random = new java.util.SplittableRandom(5);
+        float[] logits = new float[1000];
+        for (int i = 0; i < logits.length; i++) logits[i] = random.nextInt(300) / 10f; // many ties
+        logits[7] = -0f;
+        logits[8] = 0f;
+        Integer[] ranked = new Integer[logits.length];
+        for (int i = 0; i < ranked.length; i++) ranked[i] = i;
+        Arrays.sort(ranked, (a, b) -> Float.compare(logits[b], logits[a]));
+        for (int keep : new int[]{1, 2, 40, 999, 1000}) {
+            int[] expected = Arrays.stream(ranked).limit(keep).mapToInt(Integer::intValue).toArray();
+            assertEquals(Arrays.toString(expected), Arrays.toString(Sampler.mostLikely(logits, keep)), "keep " + keep);
+        }
+    }
+
     @Test
     void topKKeepsOnlyTheKMostLikely() {
         Set<Integer> seen = new HashSet<>();

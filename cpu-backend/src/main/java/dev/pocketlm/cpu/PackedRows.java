@@ -58,9 +58,9 @@ final class PackedRows implements PackedWeight {
     private static final int PANEL_GROUPS = 4;
     /**
      * A prepared Q4_0 group: 16 slots of 2L 16-bit quantized activations (slot 4m + f pairs with nibble f of each
-     * half of quant word m), then the halves' offsets negated (2L shorts), then the L blocks' activation scales (floats).
+     * half of quant word m), then the halves' offsets (2L shorts), then the L blocks' activation scales (floats).
      */
-    private static final int Q_SLOTS = 16, Q_NEGATED_OFFSETS = Q_SLOTS * 4 * L, Q_SCALES = Q_NEGATED_OFFSETS + 4 * L, Q_GROUP_BYTES = Q_SCALES + 4 * L;
+    private static final int Q_SLOTS = 16, Q_OFFSETS = Q_SLOTS * 4 * L, Q_SCALES = Q_OFFSETS + 4 * L, Q_GROUP_BYTES = Q_SCALES + 4 * L;
 
     private final DType dtype;
     private final int rows, k, groups;
@@ -255,7 +255,7 @@ final class PackedRows implements PackedWeight {
                 lanes.intoMemorySegment(xt, group + 4L * L * slot, LE);
                 halfSums = halfSums.add((ShortVector) lanes.reinterpretAsShorts());
             }
-            halfSums.mul((short) -8).intoMemorySegment(xt, group + Q_NEGATED_OFFSETS, LE);
+            halfSums.mul((short) 8).intoMemorySegment(xt, group + Q_OFFSETS, LE);
         }
     }
 
@@ -295,8 +295,9 @@ final class PackedRows implements PackedWeight {
      * Q8_0: column panel p of rows rowA and rowB dotted with the prepared activations at byte xtOff (offsets at
      * blockOff), {@link PackedWeight#storePair stored} at outRow. Each quant word's bytes are masked in place (the
      * activations carry the field's scale), the top one shifted down, into four accumulators, as the adds would
-     * otherwise wait out the FMA latency. The rows' panel offsets are computed once, not per group. How both packed kernels are
-     * written is set by C2:
+     * otherwise wait out the FMA latency. The rows' panel offsets are computed once, not per group (pocket bench,
+     * builds alternating in one JVM: Q4_0 74-78 -> 77-85 tokens/s, Q8_0 38.4-39.0 -> 40.1-42.2). How both packed
+     * kernels are written is set by C2:
      * <ul>
      * <li>A group's activations are read through their own 2 KiB slice at constant offsets: read from the whole
      *     buffer, each load kept a bounds check (one thread: 16 against 23 GB/s, Q4_0).</li>
@@ -342,16 +343,11 @@ final class PackedRows implements PackedWeight {
     /**
      * Q4_0: column panel p of rows rowA and rowB dotted with the quantized activations at byte xtOff, {@link
      * PackedWeight#storePair stored} at outRow. Nibble f of both halves of an int lane is one shift and AND; its
-     * products with the activation quants (at most 15 * 127) add up in 16-bit lanes, wrapping, onto minus the half's
-     * offset: the sum is sum((q - 8) x), at most 16 * 8 * 127 in magnitude, so exact modulo 2^16. Per group a lane's
-     * two halves are added by one 32-bit multiply by 0x10001 (the high half of the product is their sum, which the
-     * wrap cannot reach: two halves are at most 32512), converted and scaled by d(w) d(x). The group's slice and
-     * scales are taken as in {@link #dotQ8_0}, and the nibbles extracted in place (a helper method was not inlined, and
-     * boxed its vectors). The top nibble of each half needs no AND when shifted as 16-bit lanes (one core: 23.9 ->
-     * 24.9 GB/s). The group's four quant words are two loops of two passes, which C2
-     * unrolls whole (it does so for loops of up to three passes): one loop of four kept range-check pre- and
-     * post-loops around every group. With the rows' panel offsets computed once, not per group, one core's Q4_0
-     * matvec from L3 (2.4 MB) went from 32 to 40 GB/s.
+     * products with the activation quants (at most 15 * 127) add up in 16-bit lanes, wrapping: less the half's
+     * offset, the sum is sum((q - 8) x), at most 16 * 8 * 127 in magnitude, so exact modulo 2^16. Per group the
+     * halves are added, converted and scaled by d(w) d(x). The group's slice and scales are taken as in {@link
+     * #dotQ8_0}. Faster from L3 but slower in the model (pocket bench, builds alternating in one JVM, 74-79 against
+     * 81-86 tokens/s): the words unrolled, one accumulator per row, the halves added by a multiply by 0x10001.
      */
     private void dotQuantized(int rowA, int rowB, int p, MemorySegment xt, long xtOff, MemorySegment out, long outRow) {
         FloatVector accA = FloatVector.zero(F), accB = accA;
@@ -361,26 +357,29 @@ final class PackedRows implements PackedWeight {
             FloatVector xScales = FloatVector.fromMemorySegment(F, gx, Q_SCALES, LE);
             FloatVector scaleA = scales(panelA + 2L * L * i).mul(xScales), scaleB = scales(panelB + 2L * L * i).mul(xScales);
             long wordsA = panelA + scaleBytes + i * wordBytes, wordsB = panelB + scaleBytes + i * wordBytes;
-            ShortVector dotA = ShortVector.fromMemorySegment(SHORTS, gx, Q_NEGATED_OFFSETS, LE), dotB = dotA;
-            // words 2h + j: two loops of two passes, each of which C2 unrolls whole (see above)
-            for (int h = 0; h < 2; h++) {
-                for (int j = 0; j < 2; j++) {
-                    long xs = 16L * L * (2 * h + j), at = 4L * L * (2 * h + j);
-                    IntVector v = IntVector.fromMemorySegment(INTS, packed, wordsA + at, LE), w = IntVector.fromMemorySegment(INTS, packed, wordsB + at, LE);
-                    ShortVector x0 = ShortVector.fromMemorySegment(SHORTS, gx, xs, LE), x1 = ShortVector.fromMemorySegment(SHORTS, gx, xs + 4L * L, LE);
-                    ShortVector x2 = ShortVector.fromMemorySegment(SHORTS, gx, xs + 8L * L, LE), x3 = ShortVector.fromMemorySegment(SHORTS, gx, xs + 12L * L, LE);
-                    dotA = dotA.add(((ShortVector) v.and(NIBBLES).reinterpretAsShorts()).mul(x0)
-                            .add(((ShortVector) v.lanewise(VectorOperators.LSHR, 4).and(NIBBLES).reinterpretAsShorts()).mul(x1))
-                            .add(((ShortVector) v.lanewise(VectorOperators.LSHR, 8).and(NIBBLES).reinterpretAsShorts()).mul(x2))
-                            .add(((ShortVector) v.reinterpretAsShorts()).lanewise(VectorOperators.LSHR, 12).mul(x3)));
-                    dotB = dotB.add(((ShortVector) w.and(NIBBLES).reinterpretAsShorts()).mul(x0)
-                            .add(((ShortVector) w.lanewise(VectorOperators.LSHR, 4).and(NIBBLES).reinterpretAsShorts()).mul(x1))
-                            .add(((ShortVector) w.lanewise(VectorOperators.LSHR, 8).and(NIBBLES).reinterpretAsShorts()).mul(x2))
-                            .add(((ShortVector) w.reinterpretAsShorts()).lanewise(VectorOperators.LSHR, 12).mul(x3)));
-                }
+            ShortVector a0 = ShortVector.zero(SHORTS), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
+            for (int m = 0; m < BLOCK / 8; m++) {
+                IntVector v = IntVector.fromMemorySegment(INTS, packed, wordsA + 4L * L * m, LE);
+                IntVector w = IntVector.fromMemorySegment(INTS, packed, wordsB + 4L * L * m, LE);
+                long xs = 16L * L * m;
+                ShortVector x0 = ShortVector.fromMemorySegment(SHORTS, gx, xs, LE), x1 = ShortVector.fromMemorySegment(SHORTS, gx, xs + 4L * L, LE);
+                ShortVector x2 = ShortVector.fromMemorySegment(SHORTS, gx, xs + 8L * L, LE), x3 = ShortVector.fromMemorySegment(SHORTS, gx, xs + 12L * L, LE);
+                a0 = a0.add(((ShortVector) v.and(NIBBLES).reinterpretAsShorts()).mul(x0));
+                b0 = b0.add(((ShortVector) w.and(NIBBLES).reinterpretAsShorts()).mul(x0));
+                a1 = a1.add(((ShortVector) v.lanewise(VectorOperators.LSHR, 4).and(NIBBLES).reinterpretAsShorts()).mul(x1));
+                b1 = b1.add(((ShortVector) w.lanewise(VectorOperators.LSHR, 4).and(NIBBLES).reinterpretAsShorts()).mul(x1));
+                a2 = a2.add(((ShortVector) v.lanewise(VectorOperators.LSHR, 8).and(NIBBLES).reinterpretAsShorts()).mul(x2));
+                b2 = b2.add(((ShortVector) w.lanewise(VectorOperators.LSHR, 8).and(NIBBLES).reinterpretAsShorts()).mul(x2));
+                // the top nibble of each half needs no AND when shifted as 16-bit lanes (one core: 23.9 -> 24.9 GB/s)
+                a3 = a3.add(((ShortVector) v.reinterpretAsShorts()).lanewise(VectorOperators.LSHR, 12).mul(x3));
+                b3 = b3.add(((ShortVector) w.reinterpretAsShorts()).lanewise(VectorOperators.LSHR, 12).mul(x3));
             }
-            IntVector sumsA = ((IntVector) dotA.reinterpretAsInts()).mul(0x10001).lanewise(VectorOperators.ASHR, 16);
-            IntVector sumsB = ((IntVector) dotB.reinterpretAsInts()).mul(0x10001).lanewise(VectorOperators.ASHR, 16);
+            // per int lane (block), the sum of its two sign-extended 16-bit halves
+            ShortVector halfOffsets = ShortVector.fromMemorySegment(SHORTS, gx, Q_OFFSETS, LE);
+            IntVector pairsA = (IntVector) a0.add(a1).add(a2.add(a3)).sub(halfOffsets).reinterpretAsInts();
+            IntVector pairsB = (IntVector) b0.add(b1).add(b2.add(b3)).sub(halfOffsets).reinterpretAsInts();
+            IntVector sumsA = pairsA.lanewise(VectorOperators.ASHR, 16).add(pairsA.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16));
+            IntVector sumsB = pairsB.lanewise(VectorOperators.ASHR, 16).add(pairsB.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16));
             accA = ((FloatVector) sumsA.convert(VectorOperators.I2F, 0)).fma(scaleA, accA);
             accB = ((FloatVector) sumsB.convert(VectorOperators.I2F, 0)).fma(scaleB, accB);
         }

@@ -198,8 +198,7 @@ class VectorKernelsTest {
      * quantizes the activations per block of 32 to 8 bits as ggml's Q4_0 x Q8_0 dot product does (d = max|x| / 127,
      * q = rint(x / d)) and multiplies in 16-bit lanes. Oracle: that product in doubles from the weight bytes, for the
      * blocks in whole groups of L; past them, the float dot product. "extreme": every nibble 0 (-8) or 15 (+7) against
-     * full-scale activations of one sign per block, the largest sums a 16-bit lane must hold (16 * 8 * 127), and
-     * the largest two halves of a lane add up to (32512).
+     * full-scale activations of one sign per block, the largest sums a 16-bit lane must hold (16 * 8 * 127).
      */
     @ParameterizedTest(name = "Q4_0 [{2}, {1}] x {0} rows of 8-bit activations, extreme={3}")
     @CsvSource({"1, 512, 33, false", "3, 2624, 19, false", "2, 2048, 301, false", "4, 576, 70, false",

@@ -1,0 +1,57 @@
+package dev.pocketlm.bench;
+
+import java.lang.reflect.Method;
+import java.net.URL;
+import java.net.URLClassLoader;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * {@code pocket bench} of two or more builds in one JVM, in alternating rounds: each build's fat jar
+ * ({@code cli/target/pocket.jar}) gets its own class loader, so its own JIT-compiled kernels, thread pool and model.
+ * The whole model is the judge a kernel change needs: session 7's unrolled Q4_0 kernel was faster from L3 and in
+ * {@link SameJvmAB}'s matvecs, and slower here (74-79 against 81-86 tokens/s). Run from the plain bench jar:
+ * <pre>
+ * java --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -XX:+UseParallelGC \
+ *     -cp bench/target/pocket-bench-0.1.0.jar dev.pocketlm.bench.SameJvmBench models/tinyllama-1.1b-q4_0.gguf 5 \
+ *     old=/tmp/pocket-old.jar new=cli/target/pocket.jar
+ * </pre>
+ * Arguments: model, rounds, then name=jar per build. The order of the builds reverses every round; the first round
+ * warms up with 12 runs, the later ones with 3 (and on until the JIT is quiet). Prints each run's {@code --json} line
+ * after the build's name.
+ */
+public final class SameJvmBench {
+    public static void main(String[] args) throws Exception {
+        if (args.length < 4) {
+            System.err.println("usage: SameJvmBench MODEL ROUNDS name=pocket.jar name=pocket.jar ...");
+            System.exit(2);
+        }
+        String model = args[0];
+        int rounds = Integer.parseInt(args[1]);
+        List<String> names = new ArrayList<>();
+        List<ClassLoader> loaders = new ArrayList<>();
+        List<Method> commandLines = new ArrayList<>();
+        for (String build : Arrays.asList(args).subList(2, args.length)) {
+            String[] nameAndJar = build.split("=", 2);
+            ClassLoader loader = new URLClassLoader(new URL[]{Path.of(nameAndJar[1]).toUri().toURL()}, ClassLoader.getPlatformClassLoader());
+            Method commandLine = loader.loadClass("dev.pocketlm.cli.Main").getDeclaredMethod("commandLine");
+            commandLine.setAccessible(true);
+            names.add(nameAndJar[0]);
+            loaders.add(loader);
+            commandLines.add(commandLine);
+        }
+        for (int round = 0; round < rounds; round++) {
+            for (int i = 0; i < names.size(); i++) {
+                int b = round % 2 == 0 ? i : names.size() - 1 - i;
+                Thread.currentThread().setContextClassLoader(loaders.get(b)); // Backends finds providers through it
+                Object cl = commandLines.get(b).invoke(null);
+                System.out.print(names.get(b) + " round " + round + ": ");
+                System.out.flush();
+                String[] bench = {"bench", "-m", model, "--prompt", "64", "--gen", "32", "--warmup", round == 0 ? "12" : "3", "--repeat", "3", "--json"};
+                cl.getClass().getMethod("execute", String[].class).invoke(cl, (Object) bench);
+            }
+        }
+    }
+}

@@ -187,13 +187,28 @@ final class PackedRows implements PackedWeight {
     /** Where a row's part of column panel p starts: its groups' scales, then their words. */
     private long panelRowAt(int row, int p) { return panelStart[p] + row * panelRowBytes[p]; }
 
-    /** Where group g's L F16 scales are for a row: its panel's row holds its groups' scales first, read in order. */
-    private long scalesAt(int row, int g) { return panelRowAt(row, g / PANEL_GROUPS) + 2L * L * (g % PANEL_GROUPS); }
+    /** Where a row's words of panel p start, its part of the panel at {@code panelRow}: after the panel's scales. */
+    private long panelWordsAt(long panelRow, int p) { return panelRow + panelScaleBytes[p]; }
+
+    /** Groups in column panel p. */
+    private int panelGroups(int p) { return Math.min(groups - p * PANEL_GROUPS, PANEL_GROUPS); }
+
+    /**
+     * Where the L F16 scales of group i of a panel are, the row's part of the panel at {@code panelRow}: its panel's
+     * row holds its groups' scales first, read in order.
+     */
+    private static long groupScalesAt(long panelRow, int i) { return panelRow + 2L * L * i; }
+
+    /** Where the quant words of group i of a panel start, the row's words of the panel at {@code panelWords}: 64-byte aligned. */
+    private long groupWordsAt(long panelWords, int i) { return panelWords + i * wordBytes; }
+
+    /** Where group g's L F16 scales are for a row. */
+    private long scalesAt(int row, int g) { return groupScalesAt(panelRowAt(row, g / PANEL_GROUPS), g % PANEL_GROUPS); }
 
     /** Where group g's quant words start for a row: 64-byte aligned, so every vector load is one cache line. */
     private long wordsAt(int row, int g) {
         int p = g / PANEL_GROUPS;
-        return panelRowAt(row, p) + panelScaleBytes[p] + (g % PANEL_GROUPS) * wordBytes;
+        return groupWordsAt(panelWordsAt(panelRowAt(row, p), p), g % PANEL_GROUPS);
     }
 
     /** Where a row's blocks after the last group are, in ggml's layout. */
@@ -313,11 +328,11 @@ final class PackedRows implements PackedWeight {
     private void dotQ8_0(int rowA, int rowB, int p, MemorySegment xt, long xtOff, float[] offsets, int blockOff,
                          MemorySegment out, long outRow) {
         FloatVector accA = FloatVector.zero(F), accB = accA;
-        long panelA = panelRowAt(rowA, p), panelB = panelRowAt(rowB, p), scaleBytes = panelScaleBytes[p];
-        for (int g = p * PANEL_GROUPS, i = 0; g < Math.min(groups, (p + 1) * PANEL_GROUPS); g++, i++) {
+        long panelA = panelRowAt(rowA, p), panelB = panelRowAt(rowB, p), wordsOfA = panelWordsAt(panelA, p), wordsOfB = panelWordsAt(panelB, p);
+        for (int i = 0, g = p * PANEL_GROUPS; i < panelGroups(p); i++, g++) {
             MemorySegment gx = xt.asSlice(xtOff + 4L * g * L * BLOCK, 4L * L * BLOCK, 64);
-            FloatVector scaleA = scales(panelA + 2L * L * i), scaleB = scales(panelB + 2L * L * i);
-            long wordsA = panelA + scaleBytes + i * wordBytes, wordsB = panelB + scaleBytes + i * wordBytes, xs = 0;
+            FloatVector scaleA = scales(groupScalesAt(panelA, i)), scaleB = scales(groupScalesAt(panelB, i));
+            long wordsA = groupWordsAt(wordsOfA, i), wordsB = groupWordsAt(wordsOfB, i), xs = 0;
             FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
             for (int m = 0; m < BLOCK / 4; m++, xs += 16L * L) {
                 IntVector v = IntVector.fromMemorySegment(INTS, packed, wordsA + 4L * L * m, LE);
@@ -351,12 +366,12 @@ final class PackedRows implements PackedWeight {
      */
     private void dotQuantized(int rowA, int rowB, int p, MemorySegment xt, long xtOff, MemorySegment out, long outRow) {
         FloatVector accA = FloatVector.zero(F), accB = accA;
-        long panelA = panelRowAt(rowA, p), panelB = panelRowAt(rowB, p), scaleBytes = panelScaleBytes[p];
-        for (int g = p * PANEL_GROUPS, i = 0; g < Math.min(groups, (p + 1) * PANEL_GROUPS); g++, i++) {
+        long panelA = panelRowAt(rowA, p), panelB = panelRowAt(rowB, p), wordsOfA = panelWordsAt(panelA, p), wordsOfB = panelWordsAt(panelB, p);
+        for (int i = 0, g = p * PANEL_GROUPS; i < panelGroups(p); i++, g++) {
             MemorySegment gx = xt.asSlice(xtOff + (long) g * Q_GROUP_BYTES, Q_GROUP_BYTES, 64);
             FloatVector xScales = FloatVector.fromMemorySegment(F, gx, Q_SCALES, LE);
-            FloatVector scaleA = scales(panelA + 2L * L * i).mul(xScales), scaleB = scales(panelB + 2L * L * i).mul(xScales);
-            long wordsA = panelA + scaleBytes + i * wordBytes, wordsB = panelB + scaleBytes + i * wordBytes;
+            FloatVector scaleA = scales(groupScalesAt(panelA, i)).mul(xScales), scaleB = scales(groupScalesAt(panelB, i)).mul(xScales);
+            long wordsA = groupWordsAt(wordsOfA, i), wordsB = groupWordsAt(wordsOfB, i);
             ShortVector a0 = ShortVector.zero(SHORTS), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
             for (int m = 0; m < BLOCK / 8; m++) {
                 IntVector v = IntVector.fromMemorySegment(INTS, packed, wordsA + 4L * L * m, LE);

@@ -321,15 +321,19 @@ final class PackedRows implements PackedWeight {
      * <li>The scales are converted first in the group: C2 parses a method in order and stops inlining our own helper
      *     methods (not the Vector API's) past 18,000 nodes, which these kernels pass; a scale conversion left for the
      *     end of the group was then a call returning a boxed vector.</li>
+     * <li>The panel's group count is read once, before the loop: as the loop's condition, {@code panelGroups} stayed
+     *     a call per group, around which the accumulators were spilled to the stack (one thread, so bound by compute:
+     *     TinyLlama Q4_0 generation 38-40 -> 48-50 GB/s in {@code SameJvmBench}).</li>
      * </ul>
-     * Either failure allocated per group: TinyLlama generation ran at 33-35 instead of 54-61 tokens/s (Q4_0), with
-     * 160-570 young collections per run instead of 12-33, after a short prompt or in one process of six.
+     * The uninlined bridge and the late scale conversion each allocated per group: TinyLlama generation ran at 33-35
+     * instead of 54-61 tokens/s (Q4_0), with 160-570 young collections per run instead of 12-33, after a short prompt
+     * or in one process of six.
      */
     private void dotQ8_0(int rowA, int rowB, int p, MemorySegment xt, long xtOff, float[] offsets, int blockOff,
                          MemorySegment out, long outRow) {
         FloatVector accA = FloatVector.zero(F), accB = accA;
         long panelA = panelRowAt(rowA, p), panelB = panelRowAt(rowB, p), wordsOfA = panelWordsAt(panelA, p), wordsOfB = panelWordsAt(panelB, p);
-        for (int i = 0, g = p * PANEL_GROUPS; i < panelGroups(p); i++, g++) {
+        for (int i = 0, g = p * PANEL_GROUPS, count = panelGroups(p); i < count; i++, g++) {
             MemorySegment gx = xt.asSlice(xtOff + 4L * g * L * BLOCK, 4L * L * BLOCK, 64);
             FloatVector scaleA = scales(groupScalesAt(panelA, i)), scaleB = scales(groupScalesAt(panelB, i));
             long wordsA = groupWordsAt(wordsOfA, i), wordsB = groupWordsAt(wordsOfB, i), xs = 0;
@@ -367,7 +371,7 @@ final class PackedRows implements PackedWeight {
     private void dotQuantized(int rowA, int rowB, int p, MemorySegment xt, long xtOff, MemorySegment out, long outRow) {
         FloatVector accA = FloatVector.zero(F), accB = accA;
         long panelA = panelRowAt(rowA, p), panelB = panelRowAt(rowB, p), wordsOfA = panelWordsAt(panelA, p), wordsOfB = panelWordsAt(panelB, p);
-        for (int i = 0, g = p * PANEL_GROUPS; i < panelGroups(p); i++, g++) {
+        for (int i = 0, g = p * PANEL_GROUPS, count = panelGroups(p); i < count; i++, g++) {
             MemorySegment gx = xt.asSlice(xtOff + (long) g * Q_GROUP_BYTES, Q_GROUP_BYTES, 64);
             FloatVector xScales = FloatVector.fromMemorySegment(F, gx, Q_SCALES, LE);
             FloatVector scaleA = scales(groupScalesAt(panelA, i)).mul(xScales), scaleB = scales(groupScalesAt(panelB, i)).mul(xScales);

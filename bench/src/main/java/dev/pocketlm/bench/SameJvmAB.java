@@ -62,7 +62,7 @@ public final class SameJvmAB {
     }
 
     /** Runs tokens for about {@code millis}: weight GB per second. */
-    private static double gbPerSecond(Object token, long millis) throws Exception {
+    static double gbPerSecond(Object token, long millis) throws Exception {
         var run = token.getClass().getMethod("token");
         long bytes = (long) token.getClass().getMethod("weightBytes").invoke(token);
         long start = System.nanoTime();

@@ -18,22 +18,33 @@ import java.util.List;
  *     -cp bench/target/pocket-bench-0.1.0.jar dev.pocketlm.bench.SameJvmBench models/tinyllama-1.1b-q4_0.gguf 5 \
  *     old=/tmp/pocket-old.jar new=cli/target/pocket.jar
  * </pre>
- * Arguments: model, rounds, then name=jar per build. The order of the builds reverses every round; the first round
- * warms up with 12 runs, the later ones with 3 (and on until the JIT is quiet). Prints each run's {@code --json} line
- * after the build's name.
+ * Arguments: model, rounds, optionally {@code --compute=DTYPE}, then name=jar per build. The order of the builds
+ * reverses every round; the first round warms up with 12 runs, the later ones with 3 (and on until the JIT is quiet).
+ * Prints each run's {@code --json} line after the build's name.
+ * <p>
+ * In its slower memory mode this VM's generation is bound by memory, which hides a kernel's compute. With
+ * {@code --compute=DTYPE}, each run is followed by the attention matvecs of {@link TokenMatvecs} (L3-resident, both
+ * threads) in the build's class loader: the kernels as the model compiled them, bound by compute. Timed in a
+ * harness of its own, a kernel is compiled for that harness and can rank builds the other way (session 8: the Q4_0
+ * kernel with its word loop written out ran at 47 against 39 GB/s on one thread in a harness, and at 56-57 against
+ * 56-62 here).
  */
 public final class SameJvmBench {
+    private static final long COMPUTE_MILLIS = 1500;
+
     public static void main(String[] args) throws Exception {
         if (args.length < 4) {
-            System.err.println("usage: SameJvmBench MODEL ROUNDS name=pocket.jar name=pocket.jar ...");
+            System.err.println("usage: SameJvmBench MODEL ROUNDS [--compute=DTYPE] name=pocket.jar name=pocket.jar ...");
             System.exit(2);
         }
         String model = args[0];
         int rounds = Integer.parseInt(args[1]);
+        int first = 2;
+        String compute = args[2].startsWith("--compute=") ? args[first++].substring("--compute=".length()) : null;
         List<String> names = new ArrayList<>();
         List<ClassLoader> loaders = new ArrayList<>();
         List<Method> commandLines = new ArrayList<>();
-        for (String build : Arrays.asList(args).subList(2, args.length)) {
+        for (String build : Arrays.asList(args).subList(first, args.length)) {
             String[] nameAndJar = build.split("=", 2);
             ClassLoader loader = new URLClassLoader(new URL[]{Path.of(nameAndJar[1]).toUri().toURL()}, ClassLoader.getPlatformClassLoader());
             Method commandLine = loader.loadClass("dev.pocketlm.cli.Main").getDeclaredMethod("commandLine");
@@ -51,7 +62,30 @@ public final class SameJvmBench {
                 System.out.flush();
                 String[] bench = {"bench", "-m", model, "--prompt", "64", "--gen", "32", "--warmup", round == 0 ? "12" : "3", "--repeat", "3", "--json"};
                 cl.getClass().getMethod("execute", String[].class).invoke(cl, (Object) bench);
+                if (compute != null) {
+                    System.out.printf("%s round %d: L3-resident attention matvecs, %s, as the model compiled them: %.1f GB/s%n",
+                            names.get(b), round, compute, cachedMatvecRate(loaders.get(b), compute));
+                }
             }
+        }
+    }
+
+    /**
+     * Weight GB/s of {@link TokenMatvecs#ATTENTION} at {@code dtype}, run in a loader below the build's, so that the
+     * API, the backend and their compiled kernels are the build's.
+     */
+    private static double cachedMatvecRate(ClassLoader build, String dtype) throws Exception {
+        URL runner = SameJvmBench.class.getProtectionDomain().getCodeSource().getLocation();
+        ClassLoader loader = new URLClassLoader(new URL[]{runner}, build);
+        Class<?> dtypeClass = loader.loadClass("dev.pocketlm.tensor.DType");
+        Object type = dtypeClass.getMethod("valueOf", String.class).invoke(null, dtype);
+        Object token = loader.loadClass(TokenMatvecs.class.getName()).getConstructor(String.class, dtypeClass, int.class, int[][].class)
+                .newInstance("cpu", type, 1, TokenMatvecs.ATTENTION);
+        try {
+            SameJvmAB.gbPerSecond(token, COMPUTE_MILLIS); // packing, and any recompilation
+            return SameJvmAB.gbPerSecond(token, COMPUTE_MILLIS);
+        } finally {
+            ((AutoCloseable) token).close();
         }
     }
 }

@@ -27,7 +27,8 @@ import java.util.List;
  * threads) in the build's class loader: the kernels as the model compiled them, bound by compute. Timed in a
  * harness of its own, a kernel is compiled for that harness and can rank builds the other way (session 8: the Q4_0
  * kernel with its word loop written out ran at 47 against 39 GB/s on one thread in a harness, and at 56-57 against
- * 56-62 here).
+ * 56-62 here). The matvecs' shapes can still make C2 recompile a kernel, so generation decides where the two
+ * disagree (session 8: Q8_0 words two per pass, 75-76 against 65-69 GB/s here, 31-32 against 38-40 tokens/s).
  */
 public final class SameJvmBench {
     private static final long COMPUTE_MILLIS = 1500;

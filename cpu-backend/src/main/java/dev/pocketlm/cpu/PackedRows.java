@@ -61,6 +61,8 @@ final class PackedRows implements PackedWeight {
      * half of quant word m), then the halves' offsets (2L shorts), then the L blocks' activation scales (floats).
      */
     private static final int Q_SLOTS = 16, Q_OFFSETS = Q_SLOTS * 4 * L, Q_SCALES = Q_OFFSETS + 4 * L, Q_GROUP_BYTES = Q_SCALES + 4 * L;
+    /** A Q4_0 group's quant words in one row: a constant, so that loads through a slice this long need no bounds checks. */
+    private static final long Q4_0_GROUP_WORD_BYTES = 4L * L * (BLOCK / 8);
 
     private final DType dtype;
     private final int rows, k, groups;
@@ -379,8 +381,8 @@ final class PackedRows implements PackedWeight {
             MemorySegment gx = xt.asSlice(xtOff + (long) g * Q_GROUP_BYTES, Q_GROUP_BYTES, 64);
             FloatVector xScales = FloatVector.fromMemorySegment(F, gx, Q_SCALES, LE);
             FloatVector scaleA = scales(groupScalesAt(panelA, i)).mul(xScales), scaleB = scales(groupScalesAt(panelB, i)).mul(xScales);
-            MemorySegment wa = packed.asSlice(groupWordsAt(wordsOfA, i), 4L * L * (BLOCK / 8), 64);
-            MemorySegment wb = packed.asSlice(groupWordsAt(wordsOfB, i), 4L * L * (BLOCK / 8), 64);
+            MemorySegment wa = packed.asSlice(groupWordsAt(wordsOfA, i), Q4_0_GROUP_WORD_BYTES, 64);
+            MemorySegment wb = packed.asSlice(groupWordsAt(wordsOfB, i), Q4_0_GROUP_WORD_BYTES, 64);
             ShortVector a0 = ShortVector.zero(SHORTS), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
             for (int m = 0; m < BLOCK / 8; m++) {
                 IntVector v = IntVector.fromMemorySegment(INTS, wa, 4L * L * m, LE);

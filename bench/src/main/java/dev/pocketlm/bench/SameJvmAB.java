@@ -40,10 +40,7 @@ public final class SameJvmAB {
             urls.add(runner);
             ClassLoader loader = new URLClassLoader(urls.toArray(URL[]::new), ClassLoader.getPlatformClassLoader());
             Thread.currentThread().setContextClassLoader(loader); // Backends finds providers through it
-            Class<?> dtypeClass = loader.loadClass("dev.pocketlm.tensor.DType");
-            Object type = dtypeClass.getMethod("valueOf", String.class).invoke(null, dtype);
-            Object token = loader.loadClass(TokenMatvecs.class.getName())
-                    .getConstructor(String.class, dtypeClass, int.class).newInstance("cpu", type, layers);
+            Object token = tokenMatvecs(loader, dtype, layers, TokenMatvecs.LAYER);
             gbPerSecond(token, 2 * ROUND_MILLIS); // warm-up: JIT and packing
             names.add(nameAndJars[0]);
             tokens.add(token);
@@ -59,6 +56,14 @@ public final class SameJvmAB {
             Arrays.sort(sorted);
             System.out.println(line.append(String.format("  median %.1f", sorted[rounds / 2])));
         }
+    }
+
+    /** A {@link TokenMatvecs} on the {@code cpu} backend of {@code loader}'s API classes. */
+    static Object tokenMatvecs(ClassLoader loader, String dtype, int layers, int[][] shapes) throws Exception {
+        Class<?> dtypeClass = loader.loadClass("dev.pocketlm.tensor.DType");
+        Object type = dtypeClass.getMethod("valueOf", String.class).invoke(null, dtype);
+        return loader.loadClass(TokenMatvecs.class.getName()).getConstructor(String.class, dtypeClass, int.class, int[][].class)
+                .newInstance("cpu", type, layers, shapes);
     }
 
     /** Runs tokens for about {@code millis}: weight GB per second. */

@@ -77,11 +77,7 @@ public final class SameJvmBench {
      */
     private static double cachedMatvecRate(ClassLoader build, String dtype) throws Exception {
         URL runner = SameJvmBench.class.getProtectionDomain().getCodeSource().getLocation();
-        ClassLoader loader = new URLClassLoader(new URL[]{runner}, build);
-        Class<?> dtypeClass = loader.loadClass("dev.pocketlm.tensor.DType");
-        Object type = dtypeClass.getMethod("valueOf", String.class).invoke(null, dtype);
-        Object token = loader.loadClass(TokenMatvecs.class.getName()).getConstructor(String.class, dtypeClass, int.class, int[][].class)
-                .newInstance("cpu", type, 1, TokenMatvecs.ATTENTION);
+        Object token = SameJvmAB.tokenMatvecs(new URLClassLoader(new URL[]{runner}, build), dtype, 1, TokenMatvecs.ATTENTION);
         try {
             SameJvmAB.gbPerSecond(token, COMPUTE_MILLIS); // packing, and any recompilation
             return SameJvmAB.gbPerSecond(token, COMPUTE_MILLIS);

@@ -19,7 +19,7 @@ import java.util.SplittableRandom;
  */
 public final class TokenMatvecs implements AutoCloseable {
     /** N x K of one layer's matvecs: q, k, v, o, gate, up, down. */
-    private static final int[][] LAYER = {{2048, 2048}, {256, 2048}, {256, 2048}, {2048, 2048}, {5632, 2048}, {5632, 2048}, {2048, 5632}};
+    static final int[][] LAYER = {{2048, 2048}, {256, 2048}, {256, 2048}, {2048, 2048}, {5632, 2048}, {5632, 2048}, {2048, 5632}};
     /** N x K of one layer's attention matvecs, q, k, v, o: 5.3 MB at Q4_0, 19 MB at F16, so they stay in L3. */
     static final int[][] ATTENTION = Arrays.copyOf(LAYER, 4);
 

@@ -280,20 +280,23 @@ final class PackedRows implements PackedWeight {
      * out[r, j] (row stride n floats) = the prepared activation row r (at r k of x, r {@link #preparedBytes} of xt,
      * r k / 32 of sums and offsets) dotted with weight row j, for rows j in [start, end) and r < xRows. Panel by panel,
      * so a panel's activations stay in L1 while its rows stream; out accumulates across panels, then the tail. The
-     * kernels take two rows at a time, half the range apart, so each thread reads two streams at once: DRAM serves a
-     * core two streams faster than one (TinyLlama-shaped matvecs, 2 threads, against a read of the memory in the same
-     * process: Q4_0 32-35 -> 36-41 GB/s, Q8_0 about 86 -> 97% on average), and the two rows share activation loads.
+     * kernels take several rows at a time ({@link PackedWeight#partRows}), each from its own part of the range, so each
+     * thread reads that many streams at once and the rows share activation loads: DRAM serves a core two streams faster
+     * than one (TinyLlama-shaped matvecs, 2 threads, against a read of the memory in the same process: Q4_0 32-35 ->
+     * 36-41 GB/s, Q8_0 about 86 -> 97% on average). Q4_0 takes four (see {@link #dotQuantized}); rows next to each
+     * other instead of a part apart ran at 20 against 48 GB/s from DRAM, the scale loads waiting on memory.
      */
     void multiply(int start, int end, int xRows, float[] x, MemorySegment xt, float[] sums, float[] offsets, MemorySegment out, int n) {
-        int blocks = k / BLOCK, firstHalfEnd = PackedWeight.firstHalfEnd(start, end);
+        int blocks = k / BLOCK, ways = dtype == DType.Q4_0 ? 4 : 2, part = PackedWeight.partRows(start, end, ways);
         long stride = preparedBytes();
         for (int p = 0; p < panelStart.length; p++) {
-            for (int a = start; a < firstHalfEnd; a++) {
-                int b = PackedWeight.pairedRow(a, start, end);
-                for (int r = 0; r < xRows; r++) {
-                    long outRow = 4L * r * n;
-                    if (dtype == DType.Q4_0) dotQuantized(a, b, p, xt, r * stride, out, outRow);
-                    else dotQ8_0(a, b, p, xt, r * stride, offsets, r * blocks, out, outRow);
+            for (int a = start; a < start + part; a++) {
+                int b = PackedWeight.partRow(a, 1, part, end);
+                if (dtype == DType.Q4_0) {
+                    int c = PackedWeight.partRow(a, 2, part, end), d = PackedWeight.partRow(a, 3, part, end);
+                    for (int r = 0; r < xRows; r++) dotQuantized(a, b, c, d, p, xt, r * stride, out, 4L * r * n);
+                } else {
+                    for (int r = 0; r < xRows; r++) dotQ8_0(a, b, p, xt, r * stride, offsets, r * blocks, out, 4L * r * n);
                 }
             }
         }
@@ -362,8 +365,12 @@ final class PackedRows implements PackedWeight {
     }
 
     /**
-     * Q4_0: column panel p of rows rowA and rowB dotted with the quantized activations at byte xtOff, {@link
-     * PackedWeight#storePair stored} at outRow. Nibble f of both halves of an int lane is one shift and AND; its
+     * Q4_0: column panel p of rows rowA..rowD dotted with the quantized activations at byte xtOff, {@link
+     * PackedWeight#store stored} at outRow (rowB..rowD equal to rowA are past the range's end: computed, not stored).
+     * Four rows, not two, share each activation load: bound by compute, this kernel ran at the speed of its
+     * instructions less the loads (one core, L1: the word loop of two rows 46 cycles a group, 30 with the activation
+     * loads hoisted out; four rows 36 per two rows), and with L3-resident matvecs (one layer's attention, both
+     * threads) at 81-82 against 69-71 GB/s; as the model compiled them 77-79 against 71-73. Nibble f of both halves of an int lane is one shift and AND; its
      * products with the activation quants (at most 15 * 127) add up in 16-bit lanes, wrapping: less the half's
      * offset, the sum is sum((q - 8) x), at most 16 * 8 * 127 in magnitude, so exact modulo 2^16. Per group the
      * halves are added, converted and scaled by d(w) d(x). The group's slice and scales are taken as in {@link
@@ -374,42 +381,62 @@ final class PackedRows implements PackedWeight {
      * builds alternating in one JVM, 74-79 against 81-86 tokens/s): the words unrolled, one accumulator per row, the
      * halves added by a multiply by 0x10001.
      */
-    private void dotQuantized(int rowA, int rowB, int p, MemorySegment xt, long xtOff, MemorySegment out, long outRow) {
-        FloatVector accA = FloatVector.zero(F), accB = accA;
-        long panelA = panelRowAt(rowA, p), panelB = panelRowAt(rowB, p), wordsOfA = panelWordsAt(panelA, p), wordsOfB = panelWordsAt(panelB, p);
+    private void dotQuantized(int rowA, int rowB, int rowC, int rowD, int p, MemorySegment xt, long xtOff, MemorySegment out, long outRow) {
+        FloatVector accA = FloatVector.zero(F), accB = accA, accC = accA, accD = accA;
+        long panelA = panelRowAt(rowA, p), panelB = panelRowAt(rowB, p), panelC = panelRowAt(rowC, p), panelD = panelRowAt(rowD, p);
+        long wordsOfA = panelWordsAt(panelA, p), wordsOfB = panelWordsAt(panelB, p), wordsOfC = panelWordsAt(panelC, p), wordsOfD = panelWordsAt(panelD, p);
         for (int i = 0, g = p * PANEL_GROUPS, count = panelGroups(p); i < count; i++, g++) {
             MemorySegment gx = xt.asSlice(xtOff + (long) g * Q_GROUP_BYTES, Q_GROUP_BYTES, 64);
-            FloatVector xScales = FloatVector.fromMemorySegment(F, gx, Q_SCALES, LE);
-            FloatVector scaleA = scales(groupScalesAt(panelA, i)).mul(xScales), scaleB = scales(groupScalesAt(panelB, i)).mul(xScales);
             MemorySegment wa = packed.asSlice(groupWordsAt(wordsOfA, i), Q4_0_GROUP_WORD_BYTES, 64);
             MemorySegment wb = packed.asSlice(groupWordsAt(wordsOfB, i), Q4_0_GROUP_WORD_BYTES, 64);
-            ShortVector a0 = ShortVector.zero(SHORTS), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
+            MemorySegment wc = packed.asSlice(groupWordsAt(wordsOfC, i), Q4_0_GROUP_WORD_BYTES, 64);
+            MemorySegment wd = packed.asSlice(groupWordsAt(wordsOfD, i), Q4_0_GROUP_WORD_BYTES, 64);
+            FloatVector xScales = FloatVector.fromMemorySegment(F, gx, Q_SCALES, LE);
+            FloatVector scaleA = scales(groupScalesAt(panelA, i)).mul(xScales), scaleB = scales(groupScalesAt(panelB, i)).mul(xScales);
+            FloatVector scaleC = scales(groupScalesAt(panelC, i)).mul(xScales), scaleD = scales(groupScalesAt(panelD, i)).mul(xScales);
+            ShortVector a0 = ShortVector.zero(SHORTS), a1 = a0, b0 = a0, b1 = a0, c0 = a0, c1 = a0, d0 = a0, d1 = a0;
             for (int m = 0; m < BLOCK / 8; m++) {
-                IntVector v = IntVector.fromMemorySegment(INTS, wa, 4L * L * m, LE);
-                IntVector w = IntVector.fromMemorySegment(INTS, wb, 4L * L * m, LE);
+                IntVector u = IntVector.fromMemorySegment(INTS, wa, 4L * L * m, LE), v = IntVector.fromMemorySegment(INTS, wb, 4L * L * m, LE);
+                IntVector w = IntVector.fromMemorySegment(INTS, wc, 4L * L * m, LE), z = IntVector.fromMemorySegment(INTS, wd, 4L * L * m, LE);
                 long xs = 16L * L * m;
                 ShortVector x0 = ShortVector.fromMemorySegment(SHORTS, gx, xs, LE), x1 = ShortVector.fromMemorySegment(SHORTS, gx, xs + 4L * L, LE);
                 ShortVector x2 = ShortVector.fromMemorySegment(SHORTS, gx, xs + 8L * L, LE), x3 = ShortVector.fromMemorySegment(SHORTS, gx, xs + 12L * L, LE);
-                a0 = a0.add(((ShortVector) v.and(NIBBLES).reinterpretAsShorts()).mul(x0));
-                b0 = b0.add(((ShortVector) w.and(NIBBLES).reinterpretAsShorts()).mul(x0));
-                a1 = a1.add(((ShortVector) v.lanewise(VectorOperators.LSHR, 4).and(NIBBLES).reinterpretAsShorts()).mul(x1));
-                b1 = b1.add(((ShortVector) w.lanewise(VectorOperators.LSHR, 4).and(NIBBLES).reinterpretAsShorts()).mul(x1));
-                a2 = a2.add(((ShortVector) v.lanewise(VectorOperators.LSHR, 8).and(NIBBLES).reinterpretAsShorts()).mul(x2));
-                b2 = b2.add(((ShortVector) w.lanewise(VectorOperators.LSHR, 8).and(NIBBLES).reinterpretAsShorts()).mul(x2));
+                a0 = a0.add(((ShortVector) u.and(NIBBLES).reinterpretAsShorts()).mul(x0));
+                b0 = b0.add(((ShortVector) v.and(NIBBLES).reinterpretAsShorts()).mul(x0));
+                c0 = c0.add(((ShortVector) w.and(NIBBLES).reinterpretAsShorts()).mul(x0));
+                d0 = d0.add(((ShortVector) z.and(NIBBLES).reinterpretAsShorts()).mul(x0));
+                a1 = a1.add(((ShortVector) u.lanewise(VectorOperators.LSHR, 4).and(NIBBLES).reinterpretAsShorts()).mul(x1));
+                b1 = b1.add(((ShortVector) v.lanewise(VectorOperators.LSHR, 4).and(NIBBLES).reinterpretAsShorts()).mul(x1));
+                c1 = c1.add(((ShortVector) w.lanewise(VectorOperators.LSHR, 4).and(NIBBLES).reinterpretAsShorts()).mul(x1));
+                d1 = d1.add(((ShortVector) z.lanewise(VectorOperators.LSHR, 4).and(NIBBLES).reinterpretAsShorts()).mul(x1));
+                a0 = a0.add(((ShortVector) u.lanewise(VectorOperators.LSHR, 8).and(NIBBLES).reinterpretAsShorts()).mul(x2));
+                b0 = b0.add(((ShortVector) v.lanewise(VectorOperators.LSHR, 8).and(NIBBLES).reinterpretAsShorts()).mul(x2));
+                c0 = c0.add(((ShortVector) w.lanewise(VectorOperators.LSHR, 8).and(NIBBLES).reinterpretAsShorts()).mul(x2));
+                d0 = d0.add(((ShortVector) z.lanewise(VectorOperators.LSHR, 8).and(NIBBLES).reinterpretAsShorts()).mul(x2));
                 // the top nibble of each half needs no AND when shifted as 16-bit lanes (one core: 23.9 -> 24.9 GB/s)
-                a3 = a3.add(((ShortVector) v.reinterpretAsShorts()).lanewise(VectorOperators.LSHR, 12).mul(x3));
-                b3 = b3.add(((ShortVector) w.reinterpretAsShorts()).lanewise(VectorOperators.LSHR, 12).mul(x3));
+                a1 = a1.add(((ShortVector) u.reinterpretAsShorts()).lanewise(VectorOperators.LSHR, 12).mul(x3));
+                b1 = b1.add(((ShortVector) v.reinterpretAsShorts()).lanewise(VectorOperators.LSHR, 12).mul(x3));
+                c1 = c1.add(((ShortVector) w.reinterpretAsShorts()).lanewise(VectorOperators.LSHR, 12).mul(x3));
+                d1 = d1.add(((ShortVector) z.reinterpretAsShorts()).lanewise(VectorOperators.LSHR, 12).mul(x3));
             }
             // per int lane (block), the sum of its two sign-extended 16-bit halves
             ShortVector halfOffsets = ShortVector.fromMemorySegment(SHORTS, gx, Q_OFFSETS, LE);
-            IntVector pairsA = (IntVector) a0.add(a1).add(a2.add(a3)).sub(halfOffsets).reinterpretAsInts();
-            IntVector pairsB = (IntVector) b0.add(b1).add(b2.add(b3)).sub(halfOffsets).reinterpretAsInts();
+            IntVector pairsA = (IntVector) a0.add(a1).sub(halfOffsets).reinterpretAsInts();
+            IntVector pairsB = (IntVector) b0.add(b1).sub(halfOffsets).reinterpretAsInts();
+            IntVector pairsC = (IntVector) c0.add(c1).sub(halfOffsets).reinterpretAsInts();
+            IntVector pairsD = (IntVector) d0.add(d1).sub(halfOffsets).reinterpretAsInts();
             IntVector sumsA = pairsA.lanewise(VectorOperators.ASHR, 16).add(pairsA.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16));
             IntVector sumsB = pairsB.lanewise(VectorOperators.ASHR, 16).add(pairsB.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16));
+            IntVector sumsC = pairsC.lanewise(VectorOperators.ASHR, 16).add(pairsC.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16));
+            IntVector sumsD = pairsD.lanewise(VectorOperators.ASHR, 16).add(pairsD.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16));
             accA = ((FloatVector) sumsA.convert(VectorOperators.I2F, 0)).fma(scaleA, accA);
             accB = ((FloatVector) sumsB.convert(VectorOperators.I2F, 0)).fma(scaleB, accB);
+            accC = ((FloatVector) sumsC.convert(VectorOperators.I2F, 0)).fma(scaleC, accC);
+            accD = ((FloatVector) sumsD.convert(VectorOperators.I2F, 0)).fma(scaleD, accD);
         }
         PackedWeight.storePair(out, outRow, rowA, rowB, accA.reduceLanes(VectorOperators.ADD), accB.reduceLanes(VectorOperators.ADD), p == 0);
+        if (rowC != rowA) PackedWeight.store(out, outRow, rowC, accC.reduceLanes(VectorOperators.ADD), p == 0);
+        if (rowD != rowA) PackedWeight.store(out, outRow, rowD, accD.reduceLanes(VectorOperators.ADD), p == 0);
     }
 
     private FloatVector scales(long at) {

@@ -29,25 +29,27 @@ sealed interface PackedWeight extends AutoCloseable permits PackedRows, PanelRow
     }
 
     /**
-     * The end of the first half of rows [start, end): the two-row matvec kernels take row a of it with
-     * {@link #pairedRow} a, half the range further on, so each thread reads two DRAM streams at once.
+     * Rows per part when a matvec kernel reads rows [start, end) as {@code ways} parts at once: row a of the first part
+     * goes with {@link #partRow} a, j of the later ones, so each thread reads {@code ways} DRAM streams at once.
      */
-    static int firstHalfEnd(int start, int end) { return start + (end - start + 1) / 2; }
+    static int partRows(int start, int end, int ways) { return (end - start + ways - 1) / ways; }
 
-    /** Row a's partner in [start, end) (see {@link #firstHalfEnd}); an odd range's middle row pairs with itself. */
-    static int pairedRow(int a, int start, int end) {
-        int b = a + (end - start + 1) / 2;
-        return b < end ? b : a;
+    /** Row a's partner in part j (see {@link #partRows}), or a itself where part j ends before it. */
+    static int partRow(int a, int j, int partRows, int end) {
+        int row = a + j * partRows;
+        return row < end ? row : a;
     }
 
-    /**
-     * A matvec's two row dot products at out[outRow + 4 row] (bytes): written on the first column panel, added on the
-     * later ones; a row paired with itself (the middle row of an odd range) once.
-     */
+    /** A matvec row's dot product at out[outRow + 4 row] (bytes): written on the first column panel, added on the later ones. */
+    static void store(MemorySegment out, long outRow, int row, float dot, boolean firstPanel) {
+        long at = outRow + 4L * row;
+        out.set(ValueLayout.JAVA_FLOAT_UNALIGNED, at, firstPanel ? dot : out.get(ValueLayout.JAVA_FLOAT_UNALIGNED, at) + dot);
+    }
+
+    /** Two rows' dot products (see {@link #store}); a row that is its own partner ({@link #partRow}) once. */
     static void storePair(MemorySegment out, long outRow, int rowA, int rowB, float dotA, float dotB, boolean firstPanel) {
-        long atA = outRow + 4L * rowA, atB = outRow + 4L * rowB;
-        out.set(ValueLayout.JAVA_FLOAT_UNALIGNED, atA, firstPanel ? dotA : out.get(ValueLayout.JAVA_FLOAT_UNALIGNED, atA) + dotA);
-        if (rowB != rowA) out.set(ValueLayout.JAVA_FLOAT_UNALIGNED, atB, firstPanel ? dotB : out.get(ValueLayout.JAVA_FLOAT_UNALIGNED, atB) + dotB);
+        store(out, outRow, rowA, dotA, firstPanel);
+        if (rowB != rowA) store(out, outRow, rowB, dotB, firstPanel);
     }
 
     /**

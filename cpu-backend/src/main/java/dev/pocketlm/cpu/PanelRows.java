@@ -94,10 +94,10 @@ final class PanelRows implements PackedWeight {
 
     private void multiplyPrescaledPairs(int start, int end, int xRows, float[] x, MemorySegment out, int n) {
         float[] dots = Scratch.floats(Scratch.Slot.ROW_PAIR, 2);
-        int firstHalfEnd = PackedWeight.firstHalfEnd(start, end);
+        int half = PackedWeight.partRows(start, end, 2);
         for (int p = 0; p * PANEL_COLUMNS < k; p++) {
-            for (int a = start; a < firstHalfEnd; a++) {
-                int b = PackedWeight.pairedRow(a, start, end);
+            for (int a = start; a < start + half; a++) {
+                int b = PackedWeight.partRow(a, 1, half, end);
                 for (int r = 0; r < xRows; r++) {
                     WeightRows.dotF16PrescaledPair(packed, at(p, a), at(p, b), x, r * k + p * PANEL_COLUMNS, columns(p), dots);
                     PackedWeight.storePair(out, 4L * r * n, a, b, dots[0], dots[1], p == 0);

@@ -26,26 +26,23 @@ public final class CpuThreads {
     /** One call's range; workers that join it count themselves in {@code active} before taking a chunk. */
     private static final class Job {
         final RangeTask task;
-        final int count, grain, chunks, spread;
+        final int count, grain, chunks;
         final AtomicInteger nextChunk = new AtomicInteger();
         final AtomicInteger active = new AtomicInteger();
         volatile Throwable failure;
 
-        /** {@code spread}: a claim takes 1 / spread of the chunks left (at least one); 0 takes one chunk at a time. */
-        Job(RangeTask task, int count, int grain, int spread) {
+        Job(RangeTask task, int count, int grain) {
             this.task = task;
             this.count = count;
             this.grain = grain;
             this.chunks = (count + grain - 1) / grain;
-            this.spread = spread;
         }
 
         void runChunks() {
             try {
-                for (int c = nextChunk.get(); c < chunks; c = nextChunk.get()) {
-                    int take = spread == 0 ? 1 : Math.max(1, (chunks - c) / spread);
-                    if (!nextChunk.compareAndSet(c, c + take)) continue;
-                    task.run(c * grain, Math.min(count, (c + take) * grain));
+                for (int c = nextChunk.getAndIncrement(); c < chunks; c = nextChunk.getAndIncrement()) {
+                    int start = c * grain;
+                    task.run(start, Math.min(count, start + grain));
                 }
             } catch (Throwable t) {
                 failure = t;
@@ -81,25 +78,13 @@ public final class CpuThreads {
      * {@code parallel} (false when an operand is confined to the calling thread) and the pool is free.
      */
     public void forEach(int count, int grain, boolean parallel, RangeTask task) {
-        run(count, grain, parallel, task, 0);
-    }
-
-    /**
-     * As {@link #forEach}, but each claim takes a share of the chunks left (guided scheduling): long runs first, while
-     * the last chunks, one grain each, leave little for one thread to finish alone.
-     */
-    public void forEachGuided(int count, int grain, boolean parallel, RangeTask task) {
-        run(count, grain, parallel, task, 2 * size());
-    }
-
-    private void run(int count, int grain, boolean parallel, RangeTask task, int spread) {
         if (count <= 0) return;
         if (!parallel || workers.length == 0 || count <= grain || !busy.compareAndSet(false, true)) {
             task.run(0, count);
             return;
         }
         try {
-            Job job = new Job(task, count, grain, spread);
+            Job job = new Job(task, count, grain);
             current = job;
             for (Worker w : workers) {
                 if (w.parked) LockSupport.unpark(w.thread);

@@ -29,11 +29,8 @@ public final class VectorKernels implements Kernels {
     /** Up to this many activation rows, a weight matmul streams each weight row once and dots it with every row. */
     static final int MATVEC_MAX_ROWS = 4;
     /**
-     * A matvec's rows go to the threads in chunks of at least this many: long contiguous runs keep the prefetchers
-     * streaming (TinyLlama Q8_0 matvecs: 30 GB/s in 64-row chunks, 35 in two per thread). Packed weights take them
-     * guided ({@link CpuThreads#forEachGuided}): each claim takes 1 / (2 threads) of the rows left, down to this size at
-     * the end, where two chunks per thread had left one thread finishing alone (the calling thread waited 5.0% of its time
-     * at the end of the jobs, 3.0-3.1% guided; TinyLlama Q4_0 generation, perf).
+     * A matvec goes to the threads in two chunks each (at least this many rows): long contiguous runs keep the
+     * prefetchers streaming (TinyLlama Q8_0 matvecs: 30 GB/s in 64-row chunks, 35 in two per thread).
      */
     private static final int MATVEC_MIN_ROWS = 64;
     /**
@@ -194,7 +191,7 @@ public final class VectorKernels implements Kernels {
             }
         }
         int total = firstRow[ws.length];
-        threads.forEachGuided(total, MATVEC_MIN_ROWS, split, (start, end) -> {
+        threads.forEach(total, matvecGrain(total), split, (start, end) -> {
             for (int i = 0; i < ws.length; i++) {
                 int from = Math.max(start, firstRow[i]), to = Math.min(end, firstRow[i + 1]);
                 if (from < to) tasks[i].run(from - firstRow[i], to - firstRow[i]);

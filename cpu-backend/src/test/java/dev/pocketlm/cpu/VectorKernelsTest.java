@@ -13,11 +13,6 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.Collections;
-import java.util.Comparator;
-import java.util.List;
 import java.util.Random;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -460,24 +455,6 @@ class VectorKernelsTest {
         } catch (IllegalStateException e) {
             assertEquals("chunk 57", e.getMessage());
         }
-    }
-
-    @Test void guidedChunksCoverTheRangeOnceOnGrainBoundariesShrinkingToOneGrain() {
-        CpuThreads pool = new CpuThreads(2);
-        int count = 10_001, grain = 64;
-        int[] hits = new int[count];
-        List<int[]> chunks = Collections.synchronizedList(new ArrayList<>());
-        pool.forEachGuided(count, grain, true, (start, end) -> {
-            chunks.add(new int[]{start, end});
-            for (int i = start; i < end; i++) hits[i]++;
-        });
-        for (int i = 0; i < count; i++) assertEquals(1, hits[i], "index " + i);
-        chunks.sort(Comparator.comparingInt(c -> c[0]));
-        for (int[] c : chunks) assertEquals(0, c[0] % grain, "a chunk starts on a grain boundary: " + Arrays.toString(c));
-        // 157 grains: the first claim takes 157 / 4 of them; the last chunks are one grain each
-        assertEquals(39 * grain, chunks.get(0)[1] - chunks.get(0)[0]);
-        assertEquals(count - 156 * grain, chunks.get(chunks.size() - 1)[1] - chunks.get(chunks.size() - 1)[0]);
-        assertEquals(grain, chunks.get(chunks.size() - 2)[1] - chunks.get(chunks.size() - 2)[0]);
     }
 
     // ---- helpers ----

@@ -369,8 +369,9 @@ final class PackedRows implements PackedWeight {
      * PackedWeight#store stored} at outRow (rowB..rowD equal to rowA are past the range's end: computed, not stored).
      * Four rows, not two, share each activation load: bound by compute, this kernel ran at the speed of its
      * instructions less the loads (one core, L1: the word loop of two rows 46 cycles a group, 30 with the activation
-     * loads hoisted out; four rows 36 per two rows), and with L3-resident matvecs (one layer's attention, both
-     * threads) at 81-82 against 69-71 GB/s; as the model compiled them 77-79 against 71-73. Nibble f of both halves of an int lane is one shift and AND; its
+     * loads hoisted out; four rows 36 per two rows). L3-resident matvecs (one layer's attention, both threads): 80-82
+     * against 69-71 GB/s; from DRAM 2-6.5% slower (four streams a thread instead of two); generation level
+     * (bench/README.md, session 9). Nibble f of both halves of an int lane is one shift and AND; its
      * products with the activation quants (at most 15 * 127) add up in 16-bit lanes, wrapping: less the half's
      * offset, the sum is sum((q - 8) x), at most 16 * 8 * 127 in magnitude, so exact modulo 2^16. Per group the
      * halves are added, converted and scaled by d(w) d(x). The group's slice and scales are taken as in {@link

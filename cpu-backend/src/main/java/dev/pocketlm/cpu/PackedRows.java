@@ -323,9 +323,11 @@ final class PackedRows implements PackedWeight {
      *     buffer, each load kept a bounds check (one thread: 16 against 23 GB/s, Q4_0).</li>
      * <li>The slice is taken with the three-argument {@code asSlice}: the two-argument one is a bridge whose JVM-wide
      *     profile sometimes kept C2 from inlining it, and then a slice object was allocated per group.</li>
-     * <li>The scales are converted first in the group: C2 parses a method in order and stops inlining our own helper
-     *     methods (not the Vector API's) past 18,000 nodes, which these kernels pass; a scale conversion left for the
-     *     end of the group was then a call returning a boxed vector.</li>
+     * <li>Our helpers are called first in the group (the slices and scales; Q4_0's four word slices before its four
+     *     scale conversions): C2 parses a method in order and stops inlining our own helper methods (not the Vector
+     *     API's) past 18,000 nodes, which these kernels pass. A scale conversion left for the end of the group was
+     *     then a call returning a boxed vector; Q4_0's word slices taken after the scales, calls to {@code asSlice}
+     *     and {@code groupWordsAt} (27-33 tokens/s).</li>
      * <li>The panel's group count is read once, before the loop: as the loop's condition, {@code panelGroups} stayed
      *     a call per group, around which the accumulators were spilled to the stack (one thread, so bound by compute:
      *     TinyLlama Q4_0 generation 38-40 -> 48-50 GB/s in {@code SameJvmBench}).</li>

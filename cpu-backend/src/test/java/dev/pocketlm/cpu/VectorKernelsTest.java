@@ -202,7 +202,9 @@ class VectorKernelsTest {
      */
     @ParameterizedTest(name = "Q4_0 [{2}, {1}] x {0} rows of 8-bit activations, extreme={3}")
     @CsvSource({"1, 512, 33, false", "3, 2624, 19, false", "2, 2048, 301, false", "4, 576, 70, false",
-            "1, 1024, 8, true", "3, 2624, 6, true"})
+            "1, 1024, 8, true", "3, 2624, 6, true",
+            // fewer weight rows than the kernel takes at once (four, each a part of the range apart)
+            "1, 2624, 1, false", "1, 576, 2, false", "1, 2624, 3, false", "2, 576, 5, false", "1, 2624, 6, false"})
     void readOnlyQ4_0MatvecMultipliesActivationsRoundedTo8Bits(int rows, int k, int n, boolean extreme) {
         int blocks = k / 32, quantizedBlocks = blocks / WeightRows.L * WeightRows.L;
         byte[] w = new byte[n * blocks * 18];

@@ -90,8 +90,6 @@ public final class CaseCatalog {
                 weightMatmul(w, mkn[0], mkn[1], mkn[2]);
             }
         }
-        // Fewer weight rows than a kernel takes at once (four for Q4_0, each a part of the range apart).
-        for (int n : new int[]{1, 2, 3, 5, 6}) weightMatmul(Q4_0, 1, 576, n);
         weightMatmul(F16, 2, 300, 33);
         weightMatmul(F16, 1, 4200, 19);
         weightMatmul(BF16, 9, 4200, 21);

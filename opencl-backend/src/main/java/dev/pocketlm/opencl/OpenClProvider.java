@@ -6,6 +6,8 @@ import dev.pocketlm.tensor.spi.DeviceInfo;
 import dev.pocketlm.tensor.spi.Probe;
 import org.jocl.cl_platform_id;
 
+import java.lang.foreign.Arena;
+import java.lang.foreign.SymbolLookup;
 import java.util.List;
 import java.util.Locale;
 
@@ -16,6 +18,8 @@ import java.util.Locale;
 public final class OpenClProvider implements BackendProvider {
     static final int GPU_SCORE = 200;
     static final int CPU_SCORE = 50;
+    /** The name JOCL loads on Linux (the development symlink, not the versioned libOpenCL.so.1). */
+    private static final String ICD_LOADER = "libOpenCL.so";
 
     /** The probe's outcome with the devices it found (empty when unavailable). */
     private record Discovery(Probe probe, List<OpenClDevice> devices) {}
@@ -70,12 +74,19 @@ public final class OpenClProvider implements BackendProvider {
     }
 
     private static Discovery runDiscovery() {
+        String missing = "the OpenCL ICD loader " + ICD_LOADER + " could not be loaded (%s); install ocl-icd-opencl-dev "
+                + "(Debian/Ubuntu) or your vendor's OpenCL runtime";
+        // JOCL's native side prints its own failure to stdout, which would corrupt `pocket bench --json`: look first.
+        try (Arena arena = Arena.ofConfined()) {
+            SymbolLookup.libraryLookup(ICD_LOADER, arena);
+        } catch (IllegalArgumentException e) {
+            return new Discovery(Probe.unavailable(missing.formatted("not on the library path")), List.of());
+        }
         List<cl_platform_id> platforms;
         try {
             platforms = OpenClDevice.platforms();
         } catch (LinkageError e) {
-            return new Discovery(Probe.unavailable("the OpenCL ICD loader libOpenCL.so could not be loaded (" + e.getMessage()
-                    + "); install ocl-icd-opencl-dev (Debian/Ubuntu) or your vendor's OpenCL runtime"), List.of());
+            return new Discovery(Probe.unavailable(missing.formatted(e.getMessage())), List.of());
         }
         if (platforms.isEmpty()) {
             return new Discovery(Probe.unavailable("libOpenCL.so loaded but it lists no OpenCL platform (no driver under "

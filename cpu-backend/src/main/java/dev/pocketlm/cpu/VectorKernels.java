@@ -181,13 +181,12 @@ public final class VectorKernels implements Kernels {
                 for (int r = 0; r < rows; r++) WeightRows.blockSums(x, r * k, k, sums, r * blocks);
             }
             MemorySegment xt = Scratch.alignedFloats(Scratch.Slot.PACKED_ACTIVATIONS, rows * first.preparedBytes() / 4);
-            float[] offsets = Scratch.floats(Scratch.Slot.BLOCK_OFFSETS, rows * blocks);
-            for (int r = 0; r < rows; r++) first.prepare(x, r * k, sums, r * blocks, xt, r * first.preparedBytes(), offsets);
+            for (int r = 0; r < rows; r++) first.prepare(x, r * k, xt, r * first.preparedBytes());
             for (int i = 0; i < ws.length; i++) {
                 PackedRows quantized = (PackedRows) ws[i];
                 MemorySegment out = outs[i];
                 int n = ns[i];
-                tasks[i] = (start, end) -> quantized.multiply(start, end, rows, x, xt, sums, offsets, out, n);
+                tasks[i] = (start, end) -> quantized.multiply(start, end, rows, x, xt, sums, out, n);
             }
         }
         int total = firstRow[ws.length];

@@ -102,9 +102,8 @@ class VectorKernelsTest {
         Operand a = operand(DType.F32, new int[]{rows, k});
         Operand w = operand(type, new int[]{n, k}).readOnly();
         // the same weights on both sides: only float rounding differs, so the bound is tight, unless the fast path
-        // rounds the activations to 8 bits (Q4_0 matvec, checked exactly by the test after this one)
-        boolean eightBitActivations = type == DType.Q4_0 && rows <= VectorKernels.MATVEC_MAX_ROWS;
-        compare(eightBitActivations ? MATMUL : SAME_WEIGHTS, new int[]{rows, n},
+        // rounds the activations to 8 bits (checked exactly by readOnlyQuantizedMatvecMultipliesActivationsRoundedTo8Bits)
+        compare(eightBitActivations(type, rows) ? MATMUL : SAME_WEIGHTS, new int[]{rows, n},
                 (be, out) -> be.kernels().matmul(a.on(be), w.on(be), out, false, true));
     }
 
@@ -131,8 +130,7 @@ class VectorKernelsTest {
         for (int i = 0; i < ns.length; i++) {
             Tensor expected = reference.filled(DType.F32, Float.NaN, rows, ns[i]);
             reference.kernels().matmul(a.on(reference), ws[i].on(reference), expected, false, true);
-            boolean eightBitActivations = ws[i].type() == DType.Q4_0 && rows <= VectorKernels.MATVEC_MAX_ROWS;
-            assertBound(eightBitActivations ? MATMUL : SAME_WEIGHTS, outs[i].toFloats(), expected.toFloats());
+            assertBound(eightBitActivations(ws[i].type(), rows) ? MATMUL : SAME_WEIGHTS, outs[i].toFloats(), expected.toFloats());
         }
     }
 
@@ -150,8 +148,7 @@ class VectorKernelsTest {
         short firstScale = w.on(reference).download().get(ValueLayout.JAVA_SHORT_UNALIGNED, 0);
         assertTrue(Math.abs(Float.float16ToFloat(firstScale)) < 0x1p-14f, "the first block's scale is a subnormal half");
         Operand weights = w.readOnly();
-        boolean eightBitActivations = type == DType.Q4_0 && rows <= VectorKernels.MATVEC_MAX_ROWS;
-        compare(eightBitActivations ? MATMUL : SAME_WEIGHTS, new int[]{rows, n},
+        compare(eightBitActivations(type, rows) ? MATMUL : SAME_WEIGHTS, new int[]{rows, n},
                 (be, out) -> be.kernels().matmul(a.on(be), weights.on(be), out, false, true));
     }
 
@@ -193,33 +190,45 @@ class VectorKernelsTest {
         assertBound(SAME_WEIGHTS, finiteRow, java.util.Arrays.copyOfRange(results[1], n, 2 * n));
     }
 
+    /** Whether the fast path's matmul of these weights rounds the activations to 8 bits (a packed quantized matvec). */
+    private static boolean eightBitActivations(DType weights, int rows) {
+        return (weights == DType.Q4_0 || weights == DType.Q8_0) && rows <= VectorKernels.MATVEC_MAX_ROWS;
+    }
+
     /**
-     * Up to {@link VectorKernels#MATVEC_MAX_ROWS} activation rows, read-only Q4_0 weights take the packed matvec, which
-     * quantizes the activations per block of 32 to 8 bits as ggml's Q4_0 x Q8_0 dot product does (d = max|x| / 127,
-     * q = rint(x / d)) and multiplies in 16-bit lanes. Oracle: that product in doubles from the weight bytes, for the
-     * blocks in whole groups of L; past them, the float dot product. "extreme": every nibble 0 (-8) or 15 (+7) against
-     * full-scale activations of one sign per block, the largest sums a 16-bit lane must hold (16 * 8 * 127).
+     * Up to {@link VectorKernels#MATVEC_MAX_ROWS} activation rows, read-only Q4_0 and Q8_0 weights take the packed
+     * matvec, which quantizes the activations per block of 32 to 8 bits as ggml's Q4_0 x Q8_0 and Q8_0 x Q8_0 dot
+     * products do (d = max|x| / 127, q = rint(x / d)) and multiplies in 16-bit lanes. Oracle: that product in doubles
+     * from the weight bytes, for the blocks in whole groups of L; past them, the float dot product. "extreme": every
+     * quant the smallest or the largest (Q4_0 nibbles 0 and 15, Q8_0 bytes -128 and 127) against full-scale
+     * activations of one sign per block, the largest sums a 16-bit lane must hold (Q4_0 16 * 8 * 127, Q8_0 2 * 128 * 127).
      */
-    @ParameterizedTest(name = "Q4_0 [{2}, {1}] x {0} rows of 8-bit activations, extreme={3}")
-    @CsvSource({"1, 512, 33, false", "3, 2624, 19, false", "2, 2048, 301, false", "4, 576, 70, false",
-            "1, 1024, 8, true", "3, 2624, 6, true",
+    @ParameterizedTest(name = "{0} [{3}, {2}] x {1} rows of 8-bit activations, extreme={4}")
+    @CsvSource({"Q4_0, 1, 512, 33, false", "Q4_0, 3, 2624, 19, false", "Q4_0, 2, 2048, 301, false", "Q4_0, 4, 576, 70, false",
+            "Q4_0, 1, 1024, 8, true", "Q4_0, 3, 2624, 6, true",
             // fewer weight rows than the kernel takes at once (four, each a part of the range apart)
-            "1, 2624, 1, false", "1, 576, 2, false", "1, 2624, 3, false", "2, 576, 5, false", "1, 2624, 6, false"})
-    void readOnlyQ4_0MatvecMultipliesActivationsRoundedTo8Bits(int rows, int k, int n, boolean extreme) {
-        int blocks = k / 32, quantizedBlocks = blocks / WeightRows.L * WeightRows.L;
-        byte[] w = new byte[n * blocks * 18];
+            "Q4_0, 1, 2624, 1, false", "Q4_0, 1, 576, 2, false", "Q4_0, 1, 2624, 3, false", "Q4_0, 2, 576, 5, false",
+            "Q4_0, 1, 2624, 6, false",
+            "Q8_0, 1, 512, 33, false", "Q8_0, 3, 2624, 19, false", "Q8_0, 2, 2048, 301, false", "Q8_0, 4, 576, 70, false",
+            "Q8_0, 1, 1024, 8, true", "Q8_0, 3, 2624, 6, true", "Q8_0, 1, 2624, 1, false", "Q8_0, 2, 576, 3, false"})
+    void readOnlyQuantizedMatvecMultipliesActivationsRoundedTo8Bits(DType type, int rows, int k, int n, boolean extreme) {
+        int blocks = k / 32, quantizedBlocks = blocks / WeightRows.L * WeightRows.L, blockBytes = (int) type.bytes(32);
+        byte[] w = new byte[n * blocks * blockBytes];
         for (int b = 0; b < n * blocks; b++) {
             short scale = Float.floatToFloat16(extreme ? 0.5f : 0.01f + 0.1f * random.nextFloat());
-            w[18 * b] = (byte) scale;
-            w[18 * b + 1] = (byte) (scale >> 8);
-            for (int i = 2; i < 18; i++) w[18 * b + i] = (byte) (extreme ? (b / blocks % 2 == 0 ? 0x00 : 0xFF) : random.nextInt());
+            w[blockBytes * b] = (byte) scale;
+            w[blockBytes * b + 1] = (byte) (scale >> 8);
+            byte smallest = (byte) (type == DType.Q4_0 ? 0x00 : 0x80), largest = (byte) (type == DType.Q4_0 ? 0xFF : 0x7F);
+            for (int i = 2; i < blockBytes; i++) {
+                w[blockBytes * b + i] = extreme ? (b / blocks % 2 == 0 ? smallest : largest) : (byte) random.nextInt();
+            }
         }
         float[] x = new float[rows * k];
         for (int b = 0; b < rows * blocks; b++) {
             float sign = random.nextBoolean() ? 1 : -1;
             for (int e = 0; e < 32; e++) x[32 * b + e] = extreme ? sign : random.nextFloat() * 2 - 1;
         }
-        Tensor weights = fast.map(DType.Q4_0, Shape.of(n, k), MemorySegment.ofArray(w).asReadOnly());
+        Tensor weights = fast.map(type, Shape.of(n, k), MemorySegment.ofArray(w).asReadOnly());
         Tensor out = fast.filled(DType.F32, Float.NaN, rows, n);
         fast.kernels().matmul(fast.fromFloats(DType.F32, x, rows, k), weights, out, false, true);
         float[] actual = out.toFloats();
@@ -227,17 +236,17 @@ class VectorKernelsTest {
             for (int j = 0; j < n; j++) {
                 double expected = 0, magnitude = 0;
                 for (int b = 0; b < blocks; b++) {
-                    int wb = 18 * (j * blocks + b), xb = r * k + 32 * b;
+                    int wb = blockBytes * (j * blocks + b), xb = r * k + 32 * b;
                     double dw = Float.float16ToFloat((short) (w[wb] & 0xFF | w[wb + 1] << 8)), sum = 0, abs = 0;
                     float amax = 0;
                     for (int e = 0; e < 32; e++) amax = Math.max(amax, Math.abs(x[xb + e]));
                     float inverse = amax == 0 ? 0 : 127 / amax;
                     boolean quantized = b < quantizedBlocks;
                     for (int e = 0; e < 32; e++) {
-                        int nibble = (e < 16 ? w[wb + 2 + e] : w[wb + 2 + e - 16] >> 4) & 15;
+                        int q = type == DType.Q4_0 ? ((e < 16 ? w[wb + 2 + e] : w[wb + 2 + e - 16] >> 4) & 15) - 8 : w[wb + 2 + e];
                         double xe = quantized ? Math.rint(x[xb + e] * inverse) : x[xb + e];
-                        sum += (nibble - 8) * xe;
-                        abs += Math.abs((nibble - 8) * xe);
+                        sum += q * xe;
+                        abs += Math.abs(q * xe);
                     }
                     double dx = quantized ? amax / 127f : 1;
                     expected += dw * dx * sum;

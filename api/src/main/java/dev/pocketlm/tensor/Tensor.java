@@ -5,6 +5,7 @@ import dev.pocketlm.tensor.spi.Storage;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
 import java.util.Arrays;
 
 /**
@@ -206,6 +207,12 @@ public final class Tensor implements AutoCloseable {
 
     /** The values as floats (dequantized or widened as needed), in row-major order. */
     public float[] toFloats() {
+        if (dtype == DType.F32 && isContiguous() && ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN) {
+            checkOpen("toFloats");
+            float[] out = new float[Math.toIntExact(size())];
+            backend.read(storage, byteOffset, MemorySegment.ofArray(out)); // no byte copy in between (a token's logits)
+            return out;
+        }
         Tensor c = isContiguous() ? this : Ops.contiguous(this);
         try {
             MemorySegment bytes = c.download();

@@ -84,7 +84,7 @@ public final class Generator {
             if (sink != null) {
                 for (int r = 0; r < rows; r++) sink.row(Arrays.copyOfRange(all, r * vocab, (r + 1) * vocab));
             }
-            return Arrays.copyOfRange(all, (rows - 1) * vocab, rows * vocab);
+            return rows == 1 ? all : Arrays.copyOfRange(all, (rows - 1) * vocab, rows * vocab);
         }
     }
 }

@@ -30,7 +30,7 @@ import java.util.stream.IntStream;
  * ({@link #prepare}), in 16-bit lanes: Q4_0 ({@link #dotQuantized}) 2L weights take a shift and AND, a 16-bit multiply
  * and add and an activation load, about 5 operations, where floats took 8 (TinyLlama Q4_0 matvecs from DRAM, one
  * thread, same process: 18.6 -> 23.0 GB/s; generation 48-50 -> 57-59 tokens/s); Q8_0 ({@link #dotQ8_0}), stored plus
- * 128, 4.5 operations where floats took 6, two of them FMAs (TinyLlama Q8_0, builds alternating in one JVM:
+ * 128, 5 operations where floats took 6, two of them FMAs (TinyLlama Q8_0, builds alternating in one JVM:
  * L3-resident matvecs 34-46 -> 43-70 GB/s, from DRAM 43.5 -> 51.6, generation median 31.3 -> 38.2 tokens/s).
  */
 final class PackedRows implements PackedWeight {
@@ -51,6 +51,8 @@ final class PackedRows implements PackedWeight {
     private static final float ROUNDER = 0x1.8p23f;
     /** The low nibble of each 16-bit half of an int lane. */
     private static final int NIBBLES = 0x000F000F;
+    /** The low byte of each 16-bit half of an int lane. */
+    private static final int LOW_BYTES = 0x00FF00FF;
     /**
      * Groups per column panel: 4 (2048 columns on AVX-512) keeps a panel's activations (8 KiB) in L1 while the
      * weights stream past. TinyLlama's Q8_0 FFN down projections (K = 5632) from DRAM, 2 threads: 22 GB/s as whole
@@ -321,11 +323,13 @@ final class PackedRows implements PackedWeight {
      * Q8_0: column panel p of rows rowA and rowB dotted with the quantized activations at byte xtOff, {@link
      * PackedWeight#storePair stored} at outRow, as ggml's Q8_0 x Q8_0 dot product: integer sums per block, scaled by
      * d(w) d(x). A quant word's two 16-bit halves each hold two bytes (stored plus 128): the low bytes are an AND, the
-     * high ones a 16-bit shift; each multiplies its slot of activation quants and the two products add up in the half,
+     * high ones a 32-bit shift and AND (a 16-bit shift took its count from a register, set anew before each one:
+     * 48 moves and 53 mask broadcasts in the compiled kernel, against 6 and 3; L3-resident matvecs 44-54 -> 47-58
+     * GB/s); each multiplies its slot of activation quants and the two products add up in the half,
      * wrapping. Less the word's offset, a half holds the sum of two products of signed quants, at most 2 * 128 * 127
      * in magnitude, so exact, and (with {@link #LOW_HALF_BIAS}) the low half's bits read unsigned as its value. Then
      * an int lane is 65536 high + low: the kernel adds the lanes and their high halves (one arithmetic shift) over the
-     * group's eight words and takes the low halves' total as the difference at the end. Per word a row takes nine
+     * group's eight words and takes the low halves' total as the difference at the end. Per word a row takes ten
      * operations, two of them shifts, and no FMA; the float products took four FMAs, which issue one a cycle here
      * (figures in the class comment).
      * The rows' panel offsets are computed once, not per group (pocket bench, builds alternating in one JVM: Q4_0
@@ -360,11 +364,13 @@ final class PackedRows implements PackedWeight {
             FloatVector scaleA = scales(groupScalesAt(panelA, i)).mul(xScales), scaleB = scales(groupScalesAt(panelB, i)).mul(xScales);
             IntVector lanesA = IntVector.zero(INTS), highsA = lanesA, lanesB = lanesA, highsB = lanesA;
             for (int m = 0; m < BLOCK / 4; m++) {
-                ShortVector u = ShortVector.fromMemorySegment(SHORTS, wa, 4L * L * m, LE), v = ShortVector.fromMemorySegment(SHORTS, wb, 4L * L * m, LE);
+                IntVector u = IntVector.fromMemorySegment(INTS, wa, 4L * L * m, LE), v = IntVector.fromMemorySegment(INTS, wb, 4L * L * m, LE);
                 ShortVector xLow = ShortVector.fromMemorySegment(SHORTS, gx, 8L * L * m, LE), xHigh = ShortVector.fromMemorySegment(SHORTS, gx, 8L * L * m + 4L * L, LE);
                 ShortVector offset = ShortVector.fromMemorySegment(SHORTS, gx, Q_OFFSETS + 4L * L * m, LE);
-                IntVector pairsA = (IntVector) u.and((short) 0xFF).mul(xLow).add(u.lanewise(VectorOperators.LSHR, 8).mul(xHigh)).sub(offset).reinterpretAsInts();
-                IntVector pairsB = (IntVector) v.and((short) 0xFF).mul(xLow).add(v.lanewise(VectorOperators.LSHR, 8).mul(xHigh)).sub(offset).reinterpretAsInts();
+                ShortVector lowA = (ShortVector) u.and(LOW_BYTES).reinterpretAsShorts(), highA = (ShortVector) u.lanewise(VectorOperators.LSHR, 8).and(LOW_BYTES).reinterpretAsShorts();
+                ShortVector lowB = (ShortVector) v.and(LOW_BYTES).reinterpretAsShorts(), highB = (ShortVector) v.lanewise(VectorOperators.LSHR, 8).and(LOW_BYTES).reinterpretAsShorts();
+                IntVector pairsA = (IntVector) lowA.mul(xLow).add(highA.mul(xHigh)).sub(offset).reinterpretAsInts();
+                IntVector pairsB = (IntVector) lowB.mul(xLow).add(highB.mul(xHigh)).sub(offset).reinterpretAsInts();
                 lanesA = lanesA.add(pairsA);
                 highsA = highsA.add(pairsA.lanewise(VectorOperators.ASHR, 16));
                 lanesB = lanesB.add(pairsB);

@@ -63,11 +63,12 @@ final class PackedRows implements PackedWeight {
      * A prepared group: 16 slots of 2L 16-bit quantized activations, slot s lane pair l the block l elements a quant
      * field multiplies (Q4_0: slot 4m + f, nibble f of each half of word m; Q8_0: slots 2m and 2m + 1, the low and high
      * bytes of each half of word m), then offset vectors of 2L shorts (Q4_0: one, the halves' 8 sum(x); Q8_0: one per
-     * word), then the L blocks' activation scales (floats).
+     * word), then the L blocks' activation scales (floats), padded to whole cache lines: each group's slice is
+     * 64-byte aligned (with 8 lanes Q8_0's group holds 800 bytes).
      */
     private static final int Q_SLOTS = 16, Q_OFFSETS = Q_SLOTS * 4 * L;
-    private static final int Q4_SCALES = Q_OFFSETS + 4 * L, Q4_GROUP_BYTES = Q4_SCALES + 4 * L;
-    private static final int Q8_SCALES = Q_OFFSETS + BLOCK / 4 * 4 * L, Q8_GROUP_BYTES = Q8_SCALES + 4 * L;
+    private static final int Q4_SCALES = Q_OFFSETS + 4 * L, Q4_GROUP_BYTES = (int) lineUp(Q4_SCALES + 4 * L);
+    private static final int Q8_SCALES = Q_OFFSETS + BLOCK / 4 * 4 * L, Q8_GROUP_BYTES = (int) lineUp(Q8_SCALES + 4 * L);
     /** A group's quant words in one row: constants, so that loads through a slice this long need no bounds checks. */
     private static final long Q4_0_GROUP_WORD_BYTES = 4L * L * (BLOCK / 8), Q8_0_GROUP_WORD_BYTES = 4L * L * (BLOCK / 4);
     /**

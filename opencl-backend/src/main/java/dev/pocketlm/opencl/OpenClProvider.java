@@ -20,11 +20,22 @@ public final class OpenClProvider implements BackendProvider {
     static final int CPU_SCORE = 50;
     /** The name JOCL loads on Linux (the development symlink, not the versioned libOpenCL.so.1). */
     private static final String ICD_LOADER = "libOpenCL.so";
+    private static final String INSTALL_LOADER = "; install ocl-icd-opencl-dev (Debian/Ubuntu) or your vendor's OpenCL runtime";
 
     /** The probe's outcome with the devices it found (empty when unavailable). */
     private record Discovery(Probe probe, List<OpenClDevice> devices) {}
 
     private volatile Discovery discovery;
+
+    /** Why the OpenCL ICD loader {@code library} cannot be loaded, or null when it can. */
+    static String missingLoader(String library) {
+        try (Arena arena = Arena.ofConfined()) {
+            SymbolLookup.libraryLookup(library, arena);
+            return null;
+        } catch (IllegalArgumentException e) {
+            return "the OpenCL ICD loader " + library + " is not on the library path" + INSTALL_LOADER;
+        }
+    }
 
     @Override public String name() { return "opencl"; }
 
@@ -74,19 +85,15 @@ public final class OpenClProvider implements BackendProvider {
     }
 
     private static Discovery runDiscovery() {
-        String missing = "the OpenCL ICD loader " + ICD_LOADER + " could not be loaded (%s); install ocl-icd-opencl-dev "
-                + "(Debian/Ubuntu) or your vendor's OpenCL runtime";
         // JOCL's native side prints its own failure to stdout, which would corrupt `pocket bench --json`: look first.
-        try (Arena arena = Arena.ofConfined()) {
-            SymbolLookup.libraryLookup(ICD_LOADER, arena);
-        } catch (IllegalArgumentException e) {
-            return new Discovery(Probe.unavailable(missing.formatted("not on the library path")), List.of());
-        }
+        String missing = missingLoader(ICD_LOADER);
+        if (missing != null) return new Discovery(Probe.unavailable(missing), List.of());
         List<cl_platform_id> platforms;
         try {
             platforms = OpenClDevice.platforms();
         } catch (LinkageError e) {
-            return new Discovery(Probe.unavailable(missing.formatted(e.getMessage())), List.of());
+            return new Discovery(Probe.unavailable("the OpenCL ICD loader " + ICD_LOADER + " could not be loaded ("
+                    + e.getMessage() + ")" + INSTALL_LOADER), List.of());
         }
         if (platforms.isEmpty()) {
             return new Discovery(Probe.unavailable("libOpenCL.so loaded but it lists no OpenCL platform (no driver under "

@@ -16,6 +16,7 @@ import java.util.stream.Stream;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -39,6 +40,13 @@ class OpenClProviderTest {
         }
         boolean gpu = devices.stream().anyMatch(OpenClDevice::gpu);
         assertEquals(gpu ? 200 : 50, provider.score());
+    }
+
+    /** A missing loader is found before JOCL, whose native side would print its own failure to stdout. */
+    @Test void aMissingIcdLoaderIsNamedWithWhatToInstall() {
+        assertNull(OpenClProvider.missingLoader("libOpenCL.so"), "present: the probe above found devices through it");
+        String reason = OpenClProvider.missingLoader("libOpenCL-absent.so.9");
+        assertTrue(reason.contains("libOpenCL-absent.so.9 is not on the library path") && reason.contains("ocl-icd-opencl-dev"), reason);
     }
 
     @Test void selectsByIndexOrCaseInsensitiveNameAndExplainsMisses() {

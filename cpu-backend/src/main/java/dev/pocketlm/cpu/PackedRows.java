@@ -76,6 +76,8 @@ final class PackedRows implements PackedWeight {
      * an int lane it reads as its own value: the kernel then widens the halves with one shift (see {@link #dotQ8_0}).
      */
     private static final int LOW_HALF_BIAS = 1 << 15;
+    /** Weight rows a kernel call takes, each from its own part of the thread's range ({@link #multiply}). */
+    private static final int ROWS_PER_PASS = 4;
 
     private final DType dtype;
     private final int rows, k, groups;
@@ -292,20 +294,19 @@ final class PackedRows implements PackedWeight {
      * kernels take several rows at a time ({@link PackedWeight#partRows}), each from its own part of the range, so each
      * thread reads that many streams at once and the rows share activation loads: DRAM serves a core two streams faster
      * than one (TinyLlama-shaped matvecs, 2 threads, against a read of the memory in the same process: Q4_0 32-35 ->
-     * 36-41 GB/s, Q8_0 about 86 -> 97% on average). Q4_0 takes four (see {@link #dotQuantized}); rows next to each
-     * other instead of a part apart ran at 20 against 48 GB/s from DRAM, the scale loads waiting on memory.
+     * 36-41 GB/s, Q8_0 about 86 -> 97% on average). Both kernels take four (see {@link #dotQuantized}, {@link #dotQ8_0});
+     * rows next to each other instead of a part apart ran at 20 against 48 GB/s from DRAM, the scale loads waiting on
+     * memory.
      */
     void multiply(int start, int end, int xRows, float[] x, MemorySegment xt, float[] sums, MemorySegment out, int n) {
-        int blocks = k / BLOCK, ways = dtype == DType.Q4_0 ? 4 : 2, part = PackedWeight.partRows(start, end, ways);
+        int blocks = k / BLOCK, part = PackedWeight.partRows(start, end, ROWS_PER_PASS);
         long stride = preparedBytes();
         for (int p = 0; p < panelStart.length; p++) {
             for (int a = start; a < start + part; a++) {
-                int b = PackedWeight.partRow(a, 1, part, end);
-                if (dtype == DType.Q4_0) {
-                    int c = PackedWeight.partRow(a, 2, part, end), d = PackedWeight.partRow(a, 3, part, end);
-                    for (int r = 0; r < xRows; r++) dotQuantized(a, b, c, d, p, xt, r * stride, out, 4L * r * n);
-                } else {
-                    for (int r = 0; r < xRows; r++) dotQ8_0(a, b, p, xt, r * stride, out, 4L * r * n);
+                int b = PackedWeight.partRow(a, 1, part, end), c = PackedWeight.partRow(a, 2, part, end), d = PackedWeight.partRow(a, 3, part, end);
+                for (int r = 0; r < xRows; r++) {
+                    if (dtype == DType.Q4_0) dotQuantized(a, b, c, d, p, xt, r * stride, out, 4L * r * n);
+                    else dotQ8_0(a, b, c, d, p, xt, r * stride, out, 4L * r * n);
                 }
             }
         }
@@ -321,21 +322,22 @@ final class PackedRows implements PackedWeight {
     }
 
     /**
-     * Q8_0: column panel p of rows rowA and rowB dotted with the quantized activations at byte xtOff, {@link
-     * PackedWeight#storePair stored} at outRow, as ggml's Q8_0 x Q8_0 dot product: integer sums per block, scaled by
-     * d(w) d(x). A quant word's two 16-bit halves each hold two bytes (stored plus 128): the low bytes are an AND, the
-     * high ones a 32-bit shift and AND (a 16-bit shift took its count from a register, set anew before each one:
-     * 48 moves and 53 mask broadcasts in the compiled kernel, against 6 and 3; L3-resident matvecs 44-54 -> 47-58
-     * GB/s); each multiplies its slot of activation quants and the two products add up in the half,
-     * wrapping. Less the word's offset, a half holds the sum of two products of signed quants, at most 2 * 128 * 127
-     * in magnitude, so exact, and (with {@link #LOW_HALF_BIAS}) the low half's bits read unsigned as its value. Then
-     * an int lane is 65536 high + low: the kernel adds the lanes and their high halves (one arithmetic shift) over the
-     * group's eight words and takes the low halves' total as the difference at the end. Per word a row takes ten
+     * Q8_0: column panel p of rows rowA..rowD dotted with the quantized activations at byte xtOff, {@link
+     * PackedWeight#store stored} at outRow as {@link #dotQuantized} does, as ggml's Q8_0 x Q8_0 dot product: integer
+     * sums per block, scaled by d(w) d(x). A quant word's two 16-bit halves each hold two bytes (stored plus 128): the
+     * low bytes are an AND, the high ones a 32-bit shift and AND (a 16-bit shift took its count from a register, set
+     * anew before each one: 48 moves and 53 mask broadcasts in the compiled kernel, against 6 and 3; L3-resident
+     * matvecs 44-54 -> 47-58 GB/s); each multiplies its slot of activation quants and the two products add up in the
+     * half, wrapping. Less the word's offset, a half holds the sum of two products of signed quants, at most 2 * 128 *
+     * 127 in magnitude, so exact, and (with {@link #LOW_HALF_BIAS}) the low half's bits read unsigned as its value.
+     * Then an int lane is 65536 high + low: the kernel adds the lanes and their high halves (one arithmetic shift) over
+     * the group's eight words and takes the low halves' total as the difference at the end. Per word a row takes ten
      * operations, two of them shifts, and no FMA; the float products took four FMAs, which issue one a cycle here
-     * (figures in the class comment).
-     * The rows' panel offsets are computed once, not per group (pocket bench, builds alternating in one JVM: Q4_0
-     * 74-78 -> 77-85 tokens/s, Q8_0 38.4-39.0 -> 40.1-42.2). How both packed
-     * kernels are written is set by C2:
+     * (figures in the class comment). Four rows rather than two, sharing each word's three activation loads: from DRAM
+     * 52.7 -> 56.6 and 37.5 -> 40.0 GB/s ({@code SameJvmAB}, both orders), L3-resident 1-5% faster; generation mixed
+     * (bench/README.md, session 10). The rows' panel offsets are computed once, not per group (pocket bench, builds
+     * alternating in one JVM: Q4_0 74-78 -> 77-85 tokens/s, Q8_0 38.4-39.0 -> 40.1-42.2). How both packed kernels are
+     * written is set by C2:
      * <ul>
      * <li>A group's activations are read through their own slice at constant offsets: read from the whole
      *     buffer, each load kept a bounds check (one thread: 16 against 23 GB/s, Q4_0).</li>
@@ -354,36 +356,56 @@ final class PackedRows implements PackedWeight {
      * instead of 54-61 tokens/s (Q4_0), with 160-570 young collections per run instead of 12-33, after a short prompt
      * or in one process of six.
      */
-    private void dotQ8_0(int rowA, int rowB, int p, MemorySegment xt, long xtOff, MemorySegment out, long outRow) {
-        FloatVector accA = FloatVector.zero(F), accB = accA;
-        long panelA = panelRowAt(rowA, p), panelB = panelRowAt(rowB, p), wordsOfA = panelWordsAt(panelA, p), wordsOfB = panelWordsAt(panelB, p);
+    private void dotQ8_0(int rowA, int rowB, int rowC, int rowD, int p, MemorySegment xt, long xtOff, MemorySegment out, long outRow) {
+        FloatVector accA = FloatVector.zero(F), accB = accA, accC = accA, accD = accA;
+        long panelA = panelRowAt(rowA, p), panelB = panelRowAt(rowB, p), panelC = panelRowAt(rowC, p), panelD = panelRowAt(rowD, p);
+        long wordsOfA = panelWordsAt(panelA, p), wordsOfB = panelWordsAt(panelB, p), wordsOfC = panelWordsAt(panelC, p), wordsOfD = panelWordsAt(panelD, p);
         for (int i = 0, g = p * PANEL_GROUPS, count = panelGroups(p); i < count; i++, g++) {
             MemorySegment gx = xt.asSlice(xtOff + (long) g * Q8_GROUP_BYTES, Q8_GROUP_BYTES, 64);
             MemorySegment wa = packed.asSlice(groupWordsAt(wordsOfA, i), Q8_0_GROUP_WORD_BYTES, 64);
             MemorySegment wb = packed.asSlice(groupWordsAt(wordsOfB, i), Q8_0_GROUP_WORD_BYTES, 64);
+            MemorySegment wc = packed.asSlice(groupWordsAt(wordsOfC, i), Q8_0_GROUP_WORD_BYTES, 64);
+            MemorySegment wd = packed.asSlice(groupWordsAt(wordsOfD, i), Q8_0_GROUP_WORD_BYTES, 64);
             FloatVector xScales = FloatVector.fromMemorySegment(F, gx, Q8_SCALES, LE);
             FloatVector scaleA = scales(groupScalesAt(panelA, i)).mul(xScales), scaleB = scales(groupScalesAt(panelB, i)).mul(xScales);
+            FloatVector scaleC = scales(groupScalesAt(panelC, i)).mul(xScales), scaleD = scales(groupScalesAt(panelD, i)).mul(xScales);
             IntVector lanesA = IntVector.zero(INTS), highsA = lanesA, lanesB = lanesA, highsB = lanesA;
+            IntVector lanesC = lanesA, highsC = lanesA, lanesD = lanesA, highsD = lanesA;
             for (int m = 0; m < BLOCK / 4; m++) {
-                IntVector u = IntVector.fromMemorySegment(INTS, wa, 4L * L * m, LE), v = IntVector.fromMemorySegment(INTS, wb, 4L * L * m, LE);
                 ShortVector xLow = ShortVector.fromMemorySegment(SHORTS, gx, 8L * L * m, LE), xHigh = ShortVector.fromMemorySegment(SHORTS, gx, 8L * L * m + 4L * L, LE);
                 ShortVector offset = ShortVector.fromMemorySegment(SHORTS, gx, Q_OFFSETS + 4L * L * m, LE);
-                ShortVector lowA = (ShortVector) u.and(LOW_BYTES).reinterpretAsShorts(), highA = (ShortVector) u.lanewise(VectorOperators.LSHR, 8).and(LOW_BYTES).reinterpretAsShorts();
-                ShortVector lowB = (ShortVector) v.and(LOW_BYTES).reinterpretAsShorts(), highB = (ShortVector) v.lanewise(VectorOperators.LSHR, 8).and(LOW_BYTES).reinterpretAsShorts();
-                IntVector pairsA = (IntVector) lowA.mul(xLow).add(highA.mul(xHigh)).sub(offset).reinterpretAsInts();
-                IntVector pairsB = (IntVector) lowB.mul(xLow).add(highB.mul(xHigh)).sub(offset).reinterpretAsInts();
+                IntVector u = IntVector.fromMemorySegment(INTS, wa, 4L * L * m, LE), v = IntVector.fromMemorySegment(INTS, wb, 4L * L * m, LE);
+                IntVector w = IntVector.fromMemorySegment(INTS, wc, 4L * L * m, LE), z = IntVector.fromMemorySegment(INTS, wd, 4L * L * m, LE);
+                IntVector pairsA = (IntVector) ((ShortVector) u.and(LOW_BYTES).reinterpretAsShorts()).mul(xLow)
+                        .add(((ShortVector) u.lanewise(VectorOperators.LSHR, 8).and(LOW_BYTES).reinterpretAsShorts()).mul(xHigh)).sub(offset).reinterpretAsInts();
+                IntVector pairsB = (IntVector) ((ShortVector) v.and(LOW_BYTES).reinterpretAsShorts()).mul(xLow)
+                        .add(((ShortVector) v.lanewise(VectorOperators.LSHR, 8).and(LOW_BYTES).reinterpretAsShorts()).mul(xHigh)).sub(offset).reinterpretAsInts();
+                IntVector pairsC = (IntVector) ((ShortVector) w.and(LOW_BYTES).reinterpretAsShorts()).mul(xLow)
+                        .add(((ShortVector) w.lanewise(VectorOperators.LSHR, 8).and(LOW_BYTES).reinterpretAsShorts()).mul(xHigh)).sub(offset).reinterpretAsInts();
+                IntVector pairsD = (IntVector) ((ShortVector) z.and(LOW_BYTES).reinterpretAsShorts()).mul(xLow)
+                        .add(((ShortVector) z.lanewise(VectorOperators.LSHR, 8).and(LOW_BYTES).reinterpretAsShorts()).mul(xHigh)).sub(offset).reinterpretAsInts();
                 lanesA = lanesA.add(pairsA);
                 highsA = highsA.add(pairsA.lanewise(VectorOperators.ASHR, 16));
                 lanesB = lanesB.add(pairsB);
                 highsB = highsB.add(pairsB.lanewise(VectorOperators.ASHR, 16));
+                lanesC = lanesC.add(pairsC);
+                highsC = highsC.add(pairsC.lanewise(VectorOperators.ASHR, 16));
+                lanesD = lanesD.add(pairsD);
+                highsD = highsD.add(pairsD.lanewise(VectorOperators.ASHR, 16));
             }
             // per block: the highs, plus the lows (the lanes less the highs shifted back), less the lows' bias
             IntVector sumsA = lanesA.sub(highsA.lanewise(VectorOperators.LSHL, 16)).add(highsA).sub(BLOCK / 4 * LOW_HALF_BIAS);
             IntVector sumsB = lanesB.sub(highsB.lanewise(VectorOperators.LSHL, 16)).add(highsB).sub(BLOCK / 4 * LOW_HALF_BIAS);
+            IntVector sumsC = lanesC.sub(highsC.lanewise(VectorOperators.LSHL, 16)).add(highsC).sub(BLOCK / 4 * LOW_HALF_BIAS);
+            IntVector sumsD = lanesD.sub(highsD.lanewise(VectorOperators.LSHL, 16)).add(highsD).sub(BLOCK / 4 * LOW_HALF_BIAS);
             accA = ((FloatVector) sumsA.convert(VectorOperators.I2F, 0)).fma(scaleA, accA);
             accB = ((FloatVector) sumsB.convert(VectorOperators.I2F, 0)).fma(scaleB, accB);
+            accC = ((FloatVector) sumsC.convert(VectorOperators.I2F, 0)).fma(scaleC, accC);
+            accD = ((FloatVector) sumsD.convert(VectorOperators.I2F, 0)).fma(scaleD, accD);
         }
         PackedWeight.storePair(out, outRow, rowA, rowB, accA.reduceLanes(VectorOperators.ADD), accB.reduceLanes(VectorOperators.ADD), p == 0);
+        if (rowC != rowA) PackedWeight.store(out, outRow, rowC, accC.reduceLanes(VectorOperators.ADD), p == 0);
+        if (rowD != rowA) PackedWeight.store(out, outRow, rowD, accD.reduceLanes(VectorOperators.ADD), p == 0);
     }
 
     /**

@@ -206,11 +206,12 @@ class VectorKernelsTest {
     @ParameterizedTest(name = "{0} [{3}, {2}] x {1} rows of 8-bit activations, extreme={4}")
     @CsvSource({"Q4_0, 1, 512, 33, false", "Q4_0, 3, 2624, 19, false", "Q4_0, 2, 2048, 301, false", "Q4_0, 4, 576, 70, false",
             "Q4_0, 1, 1024, 8, true", "Q4_0, 3, 2624, 6, true",
-            // fewer weight rows than the kernel takes at once (four, each a part of the range apart)
+            // fewer weight rows than the kernels take at once (four, each a part of the range apart)
             "Q4_0, 1, 2624, 1, false", "Q4_0, 1, 576, 2, false", "Q4_0, 1, 2624, 3, false", "Q4_0, 2, 576, 5, false",
             "Q4_0, 1, 2624, 6, false",
             "Q8_0, 1, 512, 33, false", "Q8_0, 3, 2624, 19, false", "Q8_0, 2, 2048, 301, false", "Q8_0, 4, 576, 70, false",
-            "Q8_0, 1, 1024, 8, true", "Q8_0, 3, 2624, 6, true", "Q8_0, 1, 2624, 1, false", "Q8_0, 2, 576, 3, false"})
+            "Q8_0, 1, 1024, 8, true", "Q8_0, 3, 2624, 6, true", "Q8_0, 1, 2624, 1, false", "Q8_0, 1, 576, 2, false",
+            "Q8_0, 2, 576, 3, false", "Q8_0, 1, 2624, 5, false", "Q8_0, 2, 2624, 6, false"})
     void readOnlyQuantizedMatvecMultipliesActivationsRoundedTo8Bits(DType type, int rows, int k, int n, boolean extreme) {
         int blocks = k / 32, quantizedBlocks = blocks / WeightRows.L * WeightRows.L, blockBytes = (int) type.bytes(32);
         byte[] w = new byte[n * blocks * blockBytes];

@@ -272,15 +272,15 @@ final class PackedRows implements PackedWeight {
         ShortVector lowHalfBias = (ShortVector) IntVector.broadcast(INTS, LOW_HALF_BIAS).reinterpretAsShorts();
         for (int g = 0; g < groups; g++) {
             long group = xtOff + (long) g * preparedGroupBytes();
-            ShortVector halfSums = ShortVector.zero(SHORTS), wordSums = halfSums;
+            // Q4_0 sums all 16 slots into one offset vector; Q8_0 each word's two slots into its own
+            ShortVector halfSums = ShortVector.zero(SHORTS);
             for (int slot = 0; slot < Q_SLOTS; slot++) {
                 IntVector lanes = IntVector.fromArray(INTS, pairs, g * L * BLOCK / 2 + slot, BLOCK_STRIDE, 0);
                 lanes.intoMemorySegment(xt, group + 4L * L * slot, LE);
                 halfSums = halfSums.add((ShortVector) lanes.reinterpretAsShorts());
-                wordSums = wordSums.add((ShortVector) lanes.reinterpretAsShorts());
                 if (dtype == DType.Q8_0 && slot % 2 == 1) {
-                    wordSums.mul((short) 128).sub(lowHalfBias).intoMemorySegment(xt, group + Q_OFFSETS + 4L * L * (slot / 2), LE);
-                    wordSums = ShortVector.zero(SHORTS);
+                    halfSums.mul((short) 128).sub(lowHalfBias).intoMemorySegment(xt, group + Q_OFFSETS + 4L * L * (slot / 2), LE);
+                    halfSums = ShortVector.zero(SHORTS);
                 }
             }
             if (dtype == DType.Q4_0) halfSums.mul((short) 8).intoMemorySegment(xt, group + Q_OFFSETS, LE);

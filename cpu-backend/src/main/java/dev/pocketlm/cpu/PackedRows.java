@@ -62,7 +62,7 @@ final class PackedRows implements PackedWeight {
     /**
      * A prepared group: 16 slots of 2L 16-bit quantized activations, slot s lane pair l the block l elements a quant
      * field multiplies (Q4_0: slot 4m + f, nibble f of each half of word m; Q8_0: slots 2m and 2m + 1, the low and high
-     * bytes of each half of word m), then offset vectors of 2L shorts (Q4_0: one, the halves' 8 sum(x); Q8_0: one per
+     * bytes of each half of word m), then offset vectors of 2L shorts (Q4_0: one, the halves' -8 sum(x); Q8_0: one per
      * word), then the L blocks' activation scales (floats), padded to whole cache lines: each group's slice is
      * 64-byte aligned (with 8 lanes Q8_0's group holds 800 bytes).
      */
@@ -71,6 +71,14 @@ final class PackedRows implements PackedWeight {
     private static final int Q8_SCALES = Q_OFFSETS + BLOCK / 4 * 4 * L, Q8_GROUP_BYTES = (int) lineUp(Q8_SCALES + 4 * L);
     /** A group's quant words in one row: constants, so that loads through a slice this long need no bounds checks. */
     private static final long Q4_0_GROUP_WORD_BYTES = 4L * L * (BLOCK / 8), Q8_0_GROUP_WORD_BYTES = 4L * L * (BLOCK / 4);
+    /**
+     * A column panel's quant words and scales in one row, and its prepared activations: the kernels read each through
+     * one slice of this constant size per call, a partial last panel within it (the packed matrix and the prepared rows
+     * are padded to whole panels).
+     */
+    private static final long Q4_0_PANEL_WORD_BYTES = PANEL_GROUPS * Q4_0_GROUP_WORD_BYTES, Q8_0_PANEL_WORD_BYTES = PANEL_GROUPS * Q8_0_GROUP_WORD_BYTES;
+    private static final long PANEL_SCALE_BYTES = lineUp(2L * L * PANEL_GROUPS);
+    private static final long Q4_PANEL_BYTES = (long) PANEL_GROUPS * Q4_GROUP_BYTES, Q8_PANEL_BYTES = (long) PANEL_GROUPS * Q8_GROUP_BYTES;
     /**
      * Added to the low half of each Q8_0 word's 16-bit pair sums (through the word's offsets), so that as the low half of
      * an int lane it reads as its own value: the kernel then widens the halves with one shift (see {@link #dotQ8_0}).
@@ -120,7 +128,7 @@ final class PackedRows implements PackedWeight {
         }
         this.tailStart = at;
         this.arena = Arena.ofShared();
-        this.packed = arena.allocate(Math.max(1, tailStart + rows * tailBytes), 64);
+        this.packed = arena.allocate(tailStart + rows * tailBytes + PANEL_GROUPS * groupBytes, 64);
         this.naturalIndex = new int[k];
         for (int kp = 0; kp < k; kp++) naturalIndex[kp] = kp < groups * L * BLOCK ? natural(kp) : kp;
     }
@@ -243,7 +251,7 @@ final class PackedRows implements PackedWeight {
     private int preparedScales() { return dtype == DType.Q4_0 ? Q4_SCALES : Q8_SCALES; }
 
     /** Bytes of one prepared activation row ({@link #prepare}), a multiple of 64. */
-    long preparedBytes() { return (long) groups * preparedGroupBytes(); }
+    long preparedBytes() { return (long) (groups + PANEL_GROUPS - 1) / PANEL_GROUPS * PANEL_GROUPS * preparedGroupBytes(); }
 
     /**
      * Lays out one activation row x[xOff, xOff + k) for {@link #multiply} at byte xtOff of xt, as ggml's Q8_0 blocks
@@ -251,7 +259,7 @@ final class PackedRows implements PackedWeight {
      * d = max|x| / 127 and quants rint(x / d) in [-127, 127], laid out as {@link #Q_SLOTS} describes. Each block's
      * quants are narrowed to 16 bits in place, so int i of a block holds elements 2i and 2i + 1, which is slot i's lane
      * pair: a strided gather per slot moves them into blocks-in-lanes order. Q4_0's nibbles are stored plus 8, so a
-     * half's offset is 8 times the sum of its 16 quants; Q8_0's bytes plus 128, so word m's offset is 128 times the sum
+     * half's offset is -8 times the sum of its 16 quants (added); Q8_0's bytes plus 128, so word m's offset is 128 times the sum
      * of the two quants each half's bytes multiply (slots 2m and 2m + 1), less {@link #LOW_HALF_BIAS} in low halves.
      */
     void prepare(float[] x, int xOff, MemorySegment xt, long xtOff) {
@@ -283,7 +291,7 @@ final class PackedRows implements PackedWeight {
                     halfSums = ShortVector.zero(SHORTS);
                 }
             }
-            if (dtype == DType.Q4_0) halfSums.mul((short) 8).intoMemorySegment(xt, group + Q_OFFSETS, LE);
+            if (dtype == DType.Q4_0) halfSums.mul((short) -8).intoMemorySegment(xt, group + Q_OFFSETS, LE);
         }
     }
 
@@ -339,15 +347,17 @@ final class PackedRows implements PackedWeight {
      * alternating in one JVM: Q4_0 74-78 -> 77-85 tokens/s, Q8_0 38.4-39.0 -> 40.1-42.2). How both packed kernels are
      * written is set by C2:
      * <ul>
-     * <li>A group's activations are read through their own slice at constant offsets: read from the whole
-     *     buffer, each load kept a bounds check (one thread: 16 against 23 GB/s, Q4_0).</li>
-     * <li>The slice is taken with the three-argument {@code asSlice}: the two-argument one is a bridge whose JVM-wide
-     *     profile sometimes kept C2 from inlining it, and then a slice object was allocated per group.</li>
-     * <li>Our helpers are called first in the group (the slices and scales; Q4_0's four word slices before its four
-     *     scale conversions): C2 parses a method in order and stops inlining our own helper methods (not the Vector
-     *     API's) past 18,000 nodes, which these kernels pass. A scale conversion left for the end of the group was
-     *     then a call returning a boxed vector; Q4_0's word slices taken after the scales, calls to {@code asSlice}
-     *     and {@code groupWordsAt} (27-33 tokens/s).</li>
+     * <li>The panel's activations, and each row's words and scales, are read through slices of constant size
+     *     ({@link #Q4_0_PANEL_WORD_BYTES} and its neighbours), taken once per call: read from the whole buffer, each
+     *     load kept a bounds check (one thread: 16 against 23 GB/s, Q4_0). Slices per group cost each group about 60
+     *     scalar instructions of bounds and alignment checks, 7% of the kernel's samples; per call, L3-resident
+     *     matvecs ran 3% (Q4_0) and 5% (Q8_0) faster (bench/README.md, session 11).</li>
+     * <li>The slices are taken with the three-argument {@code asSlice}: the two-argument one is a bridge whose JVM-wide
+     *     profile sometimes kept C2 from inlining it, and then a slice object was allocated per call.</li>
+     * <li>Our helpers are called first (the slices, then each group's scales): C2 parses a method in order and stops
+     *     inlining our own helper methods (not the Vector API's) past 18,000 nodes, which these kernels pass. A scale
+     *     conversion left for the end of the group was then a call returning a boxed vector; Q4_0's word slices
+     *     taken after the scales, calls to {@code asSlice} and {@code groupWordsAt} (27-33 tokens/s).</li>
      * <li>The panel's group count is read once, before the loop: as the loop's condition, {@code panelGroups} stayed
      *     a call per group, around which the accumulators were spilled to the stack (one thread, so bound by compute:
      *     TinyLlama Q4_0 generation 38-40 -> 48-50 GB/s in {@code SameJvmBench}).</li>
@@ -359,23 +369,23 @@ final class PackedRows implements PackedWeight {
     private void dotQ8_0(int rowA, int rowB, int rowC, int rowD, int p, MemorySegment xt, long xtOff, MemorySegment out, long outRow) {
         FloatVector accA = FloatVector.zero(F), accB = accA, accC = accA, accD = accA;
         long panelA = panelRowAt(rowA, p), panelB = panelRowAt(rowB, p), panelC = panelRowAt(rowC, p), panelD = panelRowAt(rowD, p);
-        long wordsOfA = panelWordsAt(panelA, p), wordsOfB = panelWordsAt(panelB, p), wordsOfC = panelWordsAt(panelC, p), wordsOfD = panelWordsAt(panelD, p);
-        for (int i = 0, g = p * PANEL_GROUPS, count = panelGroups(p); i < count; i++, g++) {
-            MemorySegment gx = xt.asSlice(xtOff + (long) g * Q8_GROUP_BYTES, Q8_GROUP_BYTES, 64);
-            MemorySegment wa = packed.asSlice(groupWordsAt(wordsOfA, i), Q8_0_GROUP_WORD_BYTES, 64);
-            MemorySegment wb = packed.asSlice(groupWordsAt(wordsOfB, i), Q8_0_GROUP_WORD_BYTES, 64);
-            MemorySegment wc = packed.asSlice(groupWordsAt(wordsOfC, i), Q8_0_GROUP_WORD_BYTES, 64);
-            MemorySegment wd = packed.asSlice(groupWordsAt(wordsOfD, i), Q8_0_GROUP_WORD_BYTES, 64);
-            FloatVector xScales = FloatVector.fromMemorySegment(F, gx, Q8_SCALES, LE);
-            FloatVector scaleA = scales(groupScalesAt(panelA, i)).mul(xScales), scaleB = scales(groupScalesAt(panelB, i)).mul(xScales);
-            FloatVector scaleC = scales(groupScalesAt(panelC, i)).mul(xScales), scaleD = scales(groupScalesAt(panelD, i)).mul(xScales);
+        MemorySegment px = xt.asSlice(xtOff + (long) p * Q8_PANEL_BYTES, Q8_PANEL_BYTES, 64);
+        MemorySegment wa = packed.asSlice(panelWordsAt(panelA, p), Q8_0_PANEL_WORD_BYTES, 64), sa = packed.asSlice(panelA, PANEL_SCALE_BYTES, 64);
+        MemorySegment wb = packed.asSlice(panelWordsAt(panelB, p), Q8_0_PANEL_WORD_BYTES, 64), sb = packed.asSlice(panelB, PANEL_SCALE_BYTES, 64);
+        MemorySegment wc = packed.asSlice(panelWordsAt(panelC, p), Q8_0_PANEL_WORD_BYTES, 64), sc = packed.asSlice(panelC, PANEL_SCALE_BYTES, 64);
+        MemorySegment wd = packed.asSlice(panelWordsAt(panelD, p), Q8_0_PANEL_WORD_BYTES, 64), sd = packed.asSlice(panelD, PANEL_SCALE_BYTES, 64);
+        for (int i = 0, count = panelGroups(p); i < count; i++) {
+            long gx = (long) i * Q8_GROUP_BYTES, gw = i * Q8_0_GROUP_WORD_BYTES, gs = 2L * L * i;
+            FloatVector xScales = FloatVector.fromMemorySegment(F, px, gx + Q8_SCALES, LE);
+            FloatVector scaleA = scales(sa, gs).mul(xScales), scaleB = scales(sb, gs).mul(xScales);
+            FloatVector scaleC = scales(sc, gs).mul(xScales), scaleD = scales(sd, gs).mul(xScales);
             IntVector lanesA = IntVector.zero(INTS), highsA = lanesA, lanesB = lanesA, highsB = lanesA;
             IntVector lanesC = lanesA, highsC = lanesA, lanesD = lanesA, highsD = lanesA;
             for (int m = 0; m < BLOCK / 4; m++) {
-                ShortVector xLow = ShortVector.fromMemorySegment(SHORTS, gx, 8L * L * m, LE), xHigh = ShortVector.fromMemorySegment(SHORTS, gx, 8L * L * m + 4L * L, LE);
-                ShortVector offset = ShortVector.fromMemorySegment(SHORTS, gx, Q_OFFSETS + 4L * L * m, LE);
-                IntVector u = IntVector.fromMemorySegment(INTS, wa, 4L * L * m, LE), v = IntVector.fromMemorySegment(INTS, wb, 4L * L * m, LE);
-                IntVector w = IntVector.fromMemorySegment(INTS, wc, 4L * L * m, LE), z = IntVector.fromMemorySegment(INTS, wd, 4L * L * m, LE);
+                ShortVector xLow = ShortVector.fromMemorySegment(SHORTS, px, gx + 8L * L * m, LE), xHigh = ShortVector.fromMemorySegment(SHORTS, px, gx + 8L * L * m + 4L * L, LE);
+                ShortVector offset = ShortVector.fromMemorySegment(SHORTS, px, gx + Q_OFFSETS + 4L * L * m, LE);
+                IntVector u = IntVector.fromMemorySegment(INTS, wa, gw + 4L * L * m, LE), v = IntVector.fromMemorySegment(INTS, wb, gw + 4L * L * m, LE);
+                IntVector w = IntVector.fromMemorySegment(INTS, wc, gw + 4L * L * m, LE), z = IntVector.fromMemorySegment(INTS, wd, gw + 4L * L * m, LE);
                 IntVector pairsA = (IntVector) ((ShortVector) u.and(LOW_BYTES).reinterpretAsShorts()).mul(xLow)
                         .add(((ShortVector) u.lanewise(VectorOperators.LSHR, 8).and(LOW_BYTES).reinterpretAsShorts()).mul(xHigh)).sub(offset).reinterpretAsInts();
                 IntVector pairsB = (IntVector) ((ShortVector) v.and(LOW_BYTES).reinterpretAsShorts()).mul(xLow)
@@ -416,36 +426,36 @@ final class PackedRows implements PackedWeight {
      * loads hoisted out; four rows 36 per two rows). L3-resident matvecs (one layer's attention, both threads): 80-82
      * against 69-71 GB/s; from DRAM 2-6.5% slower (four streams a thread instead of two); generation level
      * (bench/README.md, session 9). Nibble f of both halves of an int lane is one shift and AND; its
-     * products with the activation quants (at most 15 * 127) add up in 16-bit lanes, wrapping: less the half's
+     * products with the activation quants (at most 15 * 127) add up in 16-bit lanes, wrapping: with the half's
      * offset, the sum is sum((q - 8) x), at most 16 * 8 * 127 in magnitude, so exact modulo 2^16. Per group the
-     * halves are added, converted and scaled by d(w) d(x). The group's slice and scales are taken as in {@link
-     * #dotQ8_0}, and each row's quant words too are read through a slice of the group's constant size: the word loop
-     * then needs no per-group setup of its range checks (SameJvmBench, the VM in its fast mode: L3-resident matvecs as
-     * the model compiled them 56.5-57.4 -> 64.1-65.0 GB/s, generation 80.4-82.1 -> 86.6-87.9 tokens/s; the same in
-     * {@link #dotQ8_0} was slower, 61-63 -> 56.5-57 GB/s). Faster from L3 but slower in the model (pocket bench,
+     * halves are added, converted and scaled by d(w) d(x). The accumulators of the first nibbles start at the
+     * negated offsets, and an int lane's halves add up in one shift and add before the shift down (six operations a
+     * row and group before, four now: L3-resident matvecs 2-3% faster). The slices are taken as in {@link #dotQ8_0}.
+     * Faster from L3 but slower in the model (pocket bench,
      * builds alternating in one JVM, 74-79 against 81-86 tokens/s): the words unrolled, one accumulator per row, the
      * halves added by a multiply by 0x10001.
      */
     private void dotQuantized(int rowA, int rowB, int rowC, int rowD, int p, MemorySegment xt, long xtOff, MemorySegment out, long outRow) {
         FloatVector accA = FloatVector.zero(F), accB = accA, accC = accA, accD = accA;
         long panelA = panelRowAt(rowA, p), panelB = panelRowAt(rowB, p), panelC = panelRowAt(rowC, p), panelD = panelRowAt(rowD, p);
-        long wordsOfA = panelWordsAt(panelA, p), wordsOfB = panelWordsAt(panelB, p), wordsOfC = panelWordsAt(panelC, p), wordsOfD = panelWordsAt(panelD, p);
-        for (int i = 0, g = p * PANEL_GROUPS, count = panelGroups(p); i < count; i++, g++) {
-            MemorySegment gx = xt.asSlice(xtOff + (long) g * Q4_GROUP_BYTES, Q4_GROUP_BYTES, 64);
-            MemorySegment wa = packed.asSlice(groupWordsAt(wordsOfA, i), Q4_0_GROUP_WORD_BYTES, 64);
-            MemorySegment wb = packed.asSlice(groupWordsAt(wordsOfB, i), Q4_0_GROUP_WORD_BYTES, 64);
-            MemorySegment wc = packed.asSlice(groupWordsAt(wordsOfC, i), Q4_0_GROUP_WORD_BYTES, 64);
-            MemorySegment wd = packed.asSlice(groupWordsAt(wordsOfD, i), Q4_0_GROUP_WORD_BYTES, 64);
-            FloatVector xScales = FloatVector.fromMemorySegment(F, gx, Q4_SCALES, LE);
-            FloatVector scaleA = scales(groupScalesAt(panelA, i)).mul(xScales), scaleB = scales(groupScalesAt(panelB, i)).mul(xScales);
-            FloatVector scaleC = scales(groupScalesAt(panelC, i)).mul(xScales), scaleD = scales(groupScalesAt(panelD, i)).mul(xScales);
-            ShortVector a0 = ShortVector.zero(SHORTS), a1 = a0, b0 = a0, b1 = a0, c0 = a0, c1 = a0, d0 = a0, d1 = a0;
+        MemorySegment px = xt.asSlice(xtOff + (long) p * Q4_PANEL_BYTES, Q4_PANEL_BYTES, 64);
+        MemorySegment wa = packed.asSlice(panelWordsAt(panelA, p), Q4_0_PANEL_WORD_BYTES, 64), sa = packed.asSlice(panelA, PANEL_SCALE_BYTES, 64);
+        MemorySegment wb = packed.asSlice(panelWordsAt(panelB, p), Q4_0_PANEL_WORD_BYTES, 64), sb = packed.asSlice(panelB, PANEL_SCALE_BYTES, 64);
+        MemorySegment wc = packed.asSlice(panelWordsAt(panelC, p), Q4_0_PANEL_WORD_BYTES, 64), sc = packed.asSlice(panelC, PANEL_SCALE_BYTES, 64);
+        MemorySegment wd = packed.asSlice(panelWordsAt(panelD, p), Q4_0_PANEL_WORD_BYTES, 64), sd = packed.asSlice(panelD, PANEL_SCALE_BYTES, 64);
+        for (int i = 0, count = panelGroups(p); i < count; i++) {
+            long gx = (long) i * Q4_GROUP_BYTES, gw = i * Q4_0_GROUP_WORD_BYTES, gs = 2L * L * i;
+            FloatVector xScales = FloatVector.fromMemorySegment(F, px, gx + Q4_SCALES, LE);
+            FloatVector scaleA = scales(sa, gs).mul(xScales), scaleB = scales(sb, gs).mul(xScales);
+            FloatVector scaleC = scales(sc, gs).mul(xScales), scaleD = scales(sd, gs).mul(xScales);
+            ShortVector offsets = ShortVector.fromMemorySegment(SHORTS, px, gx + Q_OFFSETS, LE), a1 = ShortVector.zero(SHORTS);
+            ShortVector a0 = offsets, b0 = offsets, c0 = offsets, d0 = offsets, b1 = a1, c1 = a1, d1 = a1;
             for (int m = 0; m < BLOCK / 8; m++) {
-                IntVector u = IntVector.fromMemorySegment(INTS, wa, 4L * L * m, LE), v = IntVector.fromMemorySegment(INTS, wb, 4L * L * m, LE);
-                IntVector w = IntVector.fromMemorySegment(INTS, wc, 4L * L * m, LE), z = IntVector.fromMemorySegment(INTS, wd, 4L * L * m, LE);
-                long xs = 16L * L * m;
-                ShortVector x0 = ShortVector.fromMemorySegment(SHORTS, gx, xs, LE), x1 = ShortVector.fromMemorySegment(SHORTS, gx, xs + 4L * L, LE);
-                ShortVector x2 = ShortVector.fromMemorySegment(SHORTS, gx, xs + 8L * L, LE), x3 = ShortVector.fromMemorySegment(SHORTS, gx, xs + 12L * L, LE);
+                IntVector u = IntVector.fromMemorySegment(INTS, wa, gw + 4L * L * m, LE), v = IntVector.fromMemorySegment(INTS, wb, gw + 4L * L * m, LE);
+                IntVector w = IntVector.fromMemorySegment(INTS, wc, gw + 4L * L * m, LE), z = IntVector.fromMemorySegment(INTS, wd, gw + 4L * L * m, LE);
+                long xs = gx + 16L * L * m;
+                ShortVector x0 = ShortVector.fromMemorySegment(SHORTS, px, xs, LE), x1 = ShortVector.fromMemorySegment(SHORTS, px, xs + 4L * L, LE);
+                ShortVector x2 = ShortVector.fromMemorySegment(SHORTS, px, xs + 8L * L, LE), x3 = ShortVector.fromMemorySegment(SHORTS, px, xs + 12L * L, LE);
                 a0 = a0.add(((ShortVector) u.and(NIBBLES).reinterpretAsShorts()).mul(x0));
                 b0 = b0.add(((ShortVector) v.and(NIBBLES).reinterpretAsShorts()).mul(x0));
                 c0 = c0.add(((ShortVector) w.and(NIBBLES).reinterpretAsShorts()).mul(x0));
@@ -464,16 +474,13 @@ final class PackedRows implements PackedWeight {
                 c1 = c1.add(((ShortVector) w.reinterpretAsShorts()).lanewise(VectorOperators.LSHR, 12).mul(x3));
                 d1 = d1.add(((ShortVector) z.reinterpretAsShorts()).lanewise(VectorOperators.LSHR, 12).mul(x3));
             }
-            // per int lane (block), the sum of its two sign-extended 16-bit halves
-            ShortVector halfOffsets = ShortVector.fromMemorySegment(SHORTS, gx, Q_OFFSETS, LE);
-            IntVector pairsA = (IntVector) a0.add(a1).sub(halfOffsets).reinterpretAsInts();
-            IntVector pairsB = (IntVector) b0.add(b1).sub(halfOffsets).reinterpretAsInts();
-            IntVector pairsC = (IntVector) c0.add(c1).sub(halfOffsets).reinterpretAsInts();
-            IntVector pairsD = (IntVector) d0.add(d1).sub(halfOffsets).reinterpretAsInts();
-            IntVector sumsA = pairsA.lanewise(VectorOperators.ASHR, 16).add(pairsA.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16));
-            IntVector sumsB = pairsB.lanewise(VectorOperators.ASHR, 16).add(pairsB.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16));
-            IntVector sumsC = pairsC.lanewise(VectorOperators.ASHR, 16).add(pairsC.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16));
-            IntVector sumsD = pairsD.lanewise(VectorOperators.ASHR, 16).add(pairsD.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16));
+            // per int lane (block), the sum of its 16-bit halves: the low one added into the high one, shifted down signed
+            IntVector pairsA = (IntVector) a0.add(a1).reinterpretAsInts(), pairsB = (IntVector) b0.add(b1).reinterpretAsInts();
+            IntVector pairsC = (IntVector) c0.add(c1).reinterpretAsInts(), pairsD = (IntVector) d0.add(d1).reinterpretAsInts();
+            IntVector sumsA = pairsA.add(pairsA.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16);
+            IntVector sumsB = pairsB.add(pairsB.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16);
+            IntVector sumsC = pairsC.add(pairsC.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16);
+            IntVector sumsD = pairsD.add(pairsD.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16);
             accA = ((FloatVector) sumsA.convert(VectorOperators.I2F, 0)).fma(scaleA, accA);
             accB = ((FloatVector) sumsB.convert(VectorOperators.I2F, 0)).fma(scaleB, accB);
             accC = ((FloatVector) sumsC.convert(VectorOperators.I2F, 0)).fma(scaleC, accC);
@@ -484,8 +491,10 @@ final class PackedRows implements PackedWeight {
         if (rowD != rowA) PackedWeight.store(out, outRow, rowD, accD.reduceLanes(VectorOperators.ADD), p == 0);
     }
 
-    private FloatVector scales(long at) {
-        return infOrNaNScale ? WeightRows.load16(DType.F16, packed, at) : WeightRows.loadF16Finite(packed, at);
+    private FloatVector scales(long at) { return scales(packed, at); }
+
+    private FloatVector scales(MemorySegment w, long at) {
+        return infOrNaNScale ? WeightRows.load16(DType.F16, w, at) : WeightRows.loadF16Finite(w, at);
     }
 
     @Override public DType dtype() { return dtype; }

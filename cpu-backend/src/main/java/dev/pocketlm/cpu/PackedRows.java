@@ -428,12 +428,13 @@ final class PackedRows implements PackedWeight {
      * (bench/README.md, session 9). Nibble f of both halves of an int lane is one shift and AND; its
      * products with the activation quants (at most 15 * 127) add up in 16-bit lanes, wrapping: with the half's
      * offset, the sum is sum((q - 8) x), at most 16 * 8 * 127 in magnitude, so exact modulo 2^16. Per group the
-     * halves are added, converted and scaled by d(w) d(x). The accumulators of the first nibbles start at the
-     * negated offsets, and an int lane's halves add up in one shift and add before the shift down (six operations a
-     * row and group before, four now: L3-resident matvecs 2-3% faster). The slices are taken as in {@link #dotQ8_0}.
-     * Faster from L3 but slower in the model (pocket bench,
-     * builds alternating in one JVM, 74-79 against 81-86 tokens/s): the words unrolled, one accumulator per row, the
-     * halves added by a multiply by 0x10001.
+     * halves are added, converted and scaled by d(w) d(x). Each row has one accumulator, started at the negated
+     * offsets: with two (nibbles 0 and 2, 1 and 3) C2 spilled them and reloaded the nibble mask before every AND in
+     * AVX2's 16 registers (L3-resident matvecs with 256-bit vectors 10% faster with one, level with 512). An int
+     * lane's halves add up in one shift and add before the shift down (six operations a row and group before, four
+     * now: 2-3% faster). The slices are taken as in {@link #dotQ8_0}. Faster from L3 but slower in the model (pocket
+     * bench, builds alternating in one JVM, 74-79 against 81-86 tokens/s): the words unrolled, the halves added by a
+     * multiply by 0x10001.
      */
     private void dotQuantized(int rowA, int rowB, int rowC, int rowD, int p, MemorySegment xt, long xtOff, MemorySegment out, long outRow) {
         FloatVector accA = FloatVector.zero(F), accB = accA, accC = accA, accD = accA;
@@ -448,35 +449,35 @@ final class PackedRows implements PackedWeight {
             FloatVector xScales = FloatVector.fromMemorySegment(F, px, gx + Q4_SCALES, LE);
             FloatVector scaleA = scales(sa, gs).mul(xScales), scaleB = scales(sb, gs).mul(xScales);
             FloatVector scaleC = scales(sc, gs).mul(xScales), scaleD = scales(sd, gs).mul(xScales);
-            ShortVector offsets = ShortVector.fromMemorySegment(SHORTS, px, gx + Q_OFFSETS, LE), a1 = ShortVector.zero(SHORTS);
-            ShortVector a0 = offsets, b0 = offsets, c0 = offsets, d0 = offsets, b1 = a1, c1 = a1, d1 = a1;
+            ShortVector offsets = ShortVector.fromMemorySegment(SHORTS, px, gx + Q_OFFSETS, LE);
+            ShortVector halvesA = offsets, halvesB = offsets, halvesC = offsets, halvesD = offsets;
             for (int m = 0; m < BLOCK / 8; m++) {
                 IntVector u = IntVector.fromMemorySegment(INTS, wa, gw + 4L * L * m, LE), v = IntVector.fromMemorySegment(INTS, wb, gw + 4L * L * m, LE);
                 IntVector w = IntVector.fromMemorySegment(INTS, wc, gw + 4L * L * m, LE), z = IntVector.fromMemorySegment(INTS, wd, gw + 4L * L * m, LE);
                 long xs = gx + 16L * L * m;
                 ShortVector x0 = ShortVector.fromMemorySegment(SHORTS, px, xs, LE), x1 = ShortVector.fromMemorySegment(SHORTS, px, xs + 4L * L, LE);
                 ShortVector x2 = ShortVector.fromMemorySegment(SHORTS, px, xs + 8L * L, LE), x3 = ShortVector.fromMemorySegment(SHORTS, px, xs + 12L * L, LE);
-                a0 = a0.add(((ShortVector) u.and(NIBBLES).reinterpretAsShorts()).mul(x0));
-                b0 = b0.add(((ShortVector) v.and(NIBBLES).reinterpretAsShorts()).mul(x0));
-                c0 = c0.add(((ShortVector) w.and(NIBBLES).reinterpretAsShorts()).mul(x0));
-                d0 = d0.add(((ShortVector) z.and(NIBBLES).reinterpretAsShorts()).mul(x0));
-                a1 = a1.add(((ShortVector) u.lanewise(VectorOperators.LSHR, 4).and(NIBBLES).reinterpretAsShorts()).mul(x1));
-                b1 = b1.add(((ShortVector) v.lanewise(VectorOperators.LSHR, 4).and(NIBBLES).reinterpretAsShorts()).mul(x1));
-                c1 = c1.add(((ShortVector) w.lanewise(VectorOperators.LSHR, 4).and(NIBBLES).reinterpretAsShorts()).mul(x1));
-                d1 = d1.add(((ShortVector) z.lanewise(VectorOperators.LSHR, 4).and(NIBBLES).reinterpretAsShorts()).mul(x1));
-                a0 = a0.add(((ShortVector) u.lanewise(VectorOperators.LSHR, 8).and(NIBBLES).reinterpretAsShorts()).mul(x2));
-                b0 = b0.add(((ShortVector) v.lanewise(VectorOperators.LSHR, 8).and(NIBBLES).reinterpretAsShorts()).mul(x2));
-                c0 = c0.add(((ShortVector) w.lanewise(VectorOperators.LSHR, 8).and(NIBBLES).reinterpretAsShorts()).mul(x2));
-                d0 = d0.add(((ShortVector) z.lanewise(VectorOperators.LSHR, 8).and(NIBBLES).reinterpretAsShorts()).mul(x2));
+                halvesA = halvesA.add(((ShortVector) u.and(NIBBLES).reinterpretAsShorts()).mul(x0));
+                halvesB = halvesB.add(((ShortVector) v.and(NIBBLES).reinterpretAsShorts()).mul(x0));
+                halvesC = halvesC.add(((ShortVector) w.and(NIBBLES).reinterpretAsShorts()).mul(x0));
+                halvesD = halvesD.add(((ShortVector) z.and(NIBBLES).reinterpretAsShorts()).mul(x0));
+                halvesA = halvesA.add(((ShortVector) u.lanewise(VectorOperators.LSHR, 4).and(NIBBLES).reinterpretAsShorts()).mul(x1));
+                halvesB = halvesB.add(((ShortVector) v.lanewise(VectorOperators.LSHR, 4).and(NIBBLES).reinterpretAsShorts()).mul(x1));
+                halvesC = halvesC.add(((ShortVector) w.lanewise(VectorOperators.LSHR, 4).and(NIBBLES).reinterpretAsShorts()).mul(x1));
+                halvesD = halvesD.add(((ShortVector) z.lanewise(VectorOperators.LSHR, 4).and(NIBBLES).reinterpretAsShorts()).mul(x1));
+                halvesA = halvesA.add(((ShortVector) u.lanewise(VectorOperators.LSHR, 8).and(NIBBLES).reinterpretAsShorts()).mul(x2));
+                halvesB = halvesB.add(((ShortVector) v.lanewise(VectorOperators.LSHR, 8).and(NIBBLES).reinterpretAsShorts()).mul(x2));
+                halvesC = halvesC.add(((ShortVector) w.lanewise(VectorOperators.LSHR, 8).and(NIBBLES).reinterpretAsShorts()).mul(x2));
+                halvesD = halvesD.add(((ShortVector) z.lanewise(VectorOperators.LSHR, 8).and(NIBBLES).reinterpretAsShorts()).mul(x2));
                 // the top nibble of each half needs no AND when shifted as 16-bit lanes (one core: 23.9 -> 24.9 GB/s)
-                a1 = a1.add(((ShortVector) u.reinterpretAsShorts()).lanewise(VectorOperators.LSHR, 12).mul(x3));
-                b1 = b1.add(((ShortVector) v.reinterpretAsShorts()).lanewise(VectorOperators.LSHR, 12).mul(x3));
-                c1 = c1.add(((ShortVector) w.reinterpretAsShorts()).lanewise(VectorOperators.LSHR, 12).mul(x3));
-                d1 = d1.add(((ShortVector) z.reinterpretAsShorts()).lanewise(VectorOperators.LSHR, 12).mul(x3));
+                halvesA = halvesA.add(((ShortVector) u.reinterpretAsShorts()).lanewise(VectorOperators.LSHR, 12).mul(x3));
+                halvesB = halvesB.add(((ShortVector) v.reinterpretAsShorts()).lanewise(VectorOperators.LSHR, 12).mul(x3));
+                halvesC = halvesC.add(((ShortVector) w.reinterpretAsShorts()).lanewise(VectorOperators.LSHR, 12).mul(x3));
+                halvesD = halvesD.add(((ShortVector) z.reinterpretAsShorts()).lanewise(VectorOperators.LSHR, 12).mul(x3));
             }
             // per int lane (block), the sum of its 16-bit halves: the low one added into the high one, shifted down signed
-            IntVector pairsA = (IntVector) a0.add(a1).reinterpretAsInts(), pairsB = (IntVector) b0.add(b1).reinterpretAsInts();
-            IntVector pairsC = (IntVector) c0.add(c1).reinterpretAsInts(), pairsD = (IntVector) d0.add(d1).reinterpretAsInts();
+            IntVector pairsA = (IntVector) halvesA.reinterpretAsInts(), pairsB = (IntVector) halvesB.reinterpretAsInts();
+            IntVector pairsC = (IntVector) halvesC.reinterpretAsInts(), pairsD = (IntVector) halvesD.reinterpretAsInts();
             IntVector sumsA = pairsA.add(pairsA.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16);
             IntVector sumsB = pairsB.add(pairsB.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16);
             IntVector sumsC = pairsC.add(pairsC.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16);

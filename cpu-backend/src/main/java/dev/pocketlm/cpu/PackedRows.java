@@ -69,7 +69,7 @@ final class PackedRows implements PackedWeight {
     private static final int Q_SLOTS = 16, Q_OFFSETS = Q_SLOTS * 4 * L;
     private static final int Q4_SCALES = Q_OFFSETS + 4 * L, Q4_GROUP_BYTES = (int) lineUp(Q4_SCALES + 4 * L);
     private static final int Q8_SCALES = Q_OFFSETS + BLOCK / 4 * 4 * L, Q8_GROUP_BYTES = (int) lineUp(Q8_SCALES + 4 * L);
-    /** A group's quant words in one row: constants, so that loads through a slice this long need no bounds checks. */
+    /** A group's quant words in one row, the step between groups in a panel's word slice. */
     private static final long Q4_0_GROUP_WORD_BYTES = 4L * L * (BLOCK / 8), Q8_0_GROUP_WORD_BYTES = 4L * L * (BLOCK / 4);
     /**
      * A column panel's quant words and scales in one row, and its prepared activations: the kernels read each through
@@ -128,6 +128,7 @@ final class PackedRows implements PackedWeight {
         }
         this.tailStart = at;
         this.arena = Arena.ofShared();
+        // a panel's worth past the end: the last row's slices of a partial last panel are a whole panel long
         this.packed = arena.allocate(tailStart + rows * tailBytes + PANEL_GROUPS * groupBytes, 64);
         this.naturalIndex = new int[k];
         for (int kp = 0; kp < k; kp++) naturalIndex[kp] = kp < groups * L * BLOCK ? natural(kp) : kp;
@@ -250,8 +251,8 @@ final class PackedRows implements PackedWeight {
     /** Where a prepared group's L activation scales are. */
     private int preparedScales() { return dtype == DType.Q4_0 ? Q4_SCALES : Q8_SCALES; }
 
-    /** Bytes of one prepared activation row ({@link #prepare}), a multiple of 64. */
-    long preparedBytes() { return (long) (groups + PANEL_GROUPS - 1) / PANEL_GROUPS * PANEL_GROUPS * preparedGroupBytes(); }
+    /** Bytes of one prepared activation row ({@link #prepare}), padded to whole panels: a multiple of 64. */
+    long preparedBytes() { return (long) panelStart.length * PANEL_GROUPS * preparedGroupBytes(); }
 
     /**
      * Lays out one activation row x[xOff, xOff + k) for {@link #multiply} at byte xtOff of xt, as ggml's Q8_0 blocks
@@ -492,8 +493,6 @@ final class PackedRows implements PackedWeight {
         if (rowD != rowA) PackedWeight.store(out, outRow, rowD, accD.reduceLanes(VectorOperators.ADD), p == 0);
     }
 
-    private FloatVector scales(long at) { return scales(packed, at); }
-
     private FloatVector scales(MemorySegment w, long at) {
         return infOrNaNScale ? WeightRows.load16(DType.F16, w, at) : WeightRows.loadF16Finite(w, at);
     }
@@ -515,7 +514,7 @@ final class PackedRows implements PackedWeight {
         for (int g0 = k0 / slots; g0 * slots < packedEnd; g0++) {
             // Per group, not per slot: when the JIT did not inline scales() (it depends on what was compiled first),
             // each call returned a boxed vector, and prompts ran at 55-70 instead of 93-100 tokens/s (TinyLlama Q4_0).
-            FloatVector scales = scales(scalesAt(row, g0));
+            FloatVector scales = scales(packed, scalesAt(row, g0));
             long words = wordsAt(row, g0);
             for (int kp = Math.max(k0, g0 * slots); kp < Math.min(packedEnd, (g0 + 1) * slots); kp += L) {
                 int s = kp % slots / L;

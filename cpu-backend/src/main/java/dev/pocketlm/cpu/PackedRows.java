@@ -66,7 +66,7 @@ final class PackedRows implements PackedWeight {
      * word), then the L blocks' activation scales (floats), padded to whole cache lines: each group's slice is
      * 64-byte aligned (with 8 lanes Q8_0's group holds 800 bytes).
      */
-    private static final int Q_SLOTS = 16, Q_OFFSETS = Q_SLOTS * 4 * L;
+    private static final int Q_SLOTS = 16, Q_OFFSETS = Q_SLOTS * 4 * L, UNIT_BYTES = 4 * L;
     private static final int Q4_SCALES = Q_OFFSETS + 4 * L, Q4_GROUP_BYTES = (int) lineUp(Q4_SCALES + 4 * L);
     private static final int Q8_SCALES = Q_OFFSETS + BLOCK / 4 * 4 * L, Q8_GROUP_BYTES = (int) lineUp(Q8_SCALES + 4 * L);
     /** A group's quant words in one row, the step between groups in a panel's word slice. */
@@ -86,6 +86,8 @@ final class PackedRows implements PackedWeight {
     private static final int LOW_HALF_BIAS = 1 << 15;
     /** Weight rows a kernel call takes, each from its own part of the thread's range ({@link #multiply}). */
     private static final int ROWS_PER_PASS = 4;
+    /** Tokens a prompt's kernel call takes ({@link #dotQ4_0Tokens}), and weight rows that meet them all before the next. */
+    private static final int TILE_TOKENS = 4, TILE_ROW_BLOCK = 64;
 
     private final DType dtype;
     private final int rows, k, groups;
@@ -254,8 +256,23 @@ final class PackedRows implements PackedWeight {
     /** Bytes of one prepared activation row ({@link #prepare}), padded to whole panels: a multiple of 64. */
     long preparedBytes() { return (long) panelStart.length * PANEL_GROUPS * preparedGroupBytes(); }
 
+    /** Tokens whose prepared rows interleave ({@link #prepare}) when {@link #multiply} takes {@code xRows} rows. */
+    private int tileTokens(int xRows) { return multipliesTokens(xRows) ? TILE_TOKENS : 1; }
+
+    /** Prepared rows ({@link #preparedBytes} each) that {@code xRows} activation rows take: whole tiles. */
+    int preparedRows(int xRows) { return (xRows + tileTokens(xRows) - 1) / tileTokens(xRows) * tileTokens(xRows); }
+
     /**
-     * Lays out one activation row x[xOff, xOff + k) for {@link #multiply} at byte xtOff of xt, as ggml's Q8_0 blocks
+     * Where vector-sized unit u (slot, offsets, scales: see {@link #Q_SLOTS}) of prepared group g is for token t of the
+     * tile of {@code tile} tokens at tileAt: unit by unit, the tile's tokens side by side (one token: as described).
+     */
+    private long unitAt(long tileAt, int g, int tile, int t, int u) {
+        return tileAt + (long) g * tile * preparedGroupBytes() + ((long) u * tile + t) * UNIT_BYTES;
+    }
+
+    /**
+     * Lays out activation row r of the xRows in x (row xRows - 1 where r is past them, filling a tile) for {@link
+     * #multiply}, at r {@link #preparedBytes} of xt (in tiles of four tokens, see {@link #unitAt}), as ggml's Q8_0 blocks
      * (its Q4_0 x Q8_0 and Q8_0 x Q8_0 dot products quantize the activations so): per block of 32, scale
      * d = max|x| / 127 and quants rint(x / d) in [-127, 127], laid out as {@link #Q_SLOTS} describes. Each block's
      * quants are narrowed to 16 bits in place, so int i of a block holds elements 2i and 2i + 1, which is slot i's lane
@@ -263,7 +280,9 @@ final class PackedRows implements PackedWeight {
      * half's offset is -8 times the sum of its 16 quants (added); Q8_0's bytes plus 128, so word m's offset is 128 times the sum
      * of the two quants each half's bytes multiply (slots 2m and 2m + 1), less {@link #LOW_HALF_BIAS} in low halves.
      */
-    void prepare(float[] x, int xOff, MemorySegment xt, long xtOff) {
+    void prepare(float[] x, int xRows, int r, MemorySegment xt) {
+        int tile = tileTokens(xRows), t = r % tile, xOff = Math.min(r, xRows - 1) * k;
+        long tileAt = (long) r / tile * tile * preparedBytes();
         int[] pairs = Scratch.ints(Scratch.Slot.QUANTIZED_PAIRS, groups * L * BLOCK / 2);
         for (int b = 0; b < groups * L; b++) {
             int from = xOff + b * BLOCK;
@@ -276,23 +295,22 @@ final class PackedRows implements PackedWeight {
                 ((IntVector) v.convert(VectorOperators.F2I, 0).convertShape(VectorOperators.I2S, HALF_SHORTS, 0)
                         .reinterpretAsInts()).intoArray(pairs, (b * BLOCK + i) / 2);
             }
-            xt.set(FLOAT, xtOff + (long) (b / L) * preparedGroupBytes() + preparedScales() + 4L * (b % L), amax / 127);
+            xt.set(FLOAT, unitAt(tileAt, b / L, tile, t, preparedScales() / UNIT_BYTES) + 4L * (b % L), amax / 127);
         }
         ShortVector lowHalfBias = (ShortVector) IntVector.broadcast(INTS, LOW_HALF_BIAS).reinterpretAsShorts();
         for (int g = 0; g < groups; g++) {
-            long group = xtOff + (long) g * preparedGroupBytes();
             // Q4_0 sums all 16 slots into one offset vector; Q8_0 each word's two slots into its own
             ShortVector halfSums = ShortVector.zero(SHORTS);
             for (int slot = 0; slot < Q_SLOTS; slot++) {
                 IntVector lanes = IntVector.fromArray(INTS, pairs, g * L * BLOCK / 2 + slot, BLOCK_STRIDE, 0);
-                lanes.intoMemorySegment(xt, group + 4L * L * slot, LE);
+                lanes.intoMemorySegment(xt, unitAt(tileAt, g, tile, t, slot), LE);
                 halfSums = halfSums.add((ShortVector) lanes.reinterpretAsShorts());
                 if (dtype == DType.Q8_0 && slot % 2 == 1) {
-                    halfSums.mul((short) 128).sub(lowHalfBias).intoMemorySegment(xt, group + Q_OFFSETS + 4L * L * (slot / 2), LE);
+                    halfSums.mul((short) 128).sub(lowHalfBias).intoMemorySegment(xt, unitAt(tileAt, g, tile, t, Q_SLOTS + slot / 2), LE);
                     halfSums = ShortVector.zero(SHORTS);
                 }
             }
-            if (dtype == DType.Q4_0) halfSums.mul((short) -8).intoMemorySegment(xt, group + Q_OFFSETS, LE);
+            if (dtype == DType.Q4_0) halfSums.mul((short) -8).intoMemorySegment(xt, unitAt(tileAt, g, tile, t, Q_SLOTS), LE);
         }
     }
 
@@ -308,7 +326,24 @@ final class PackedRows implements PackedWeight {
      * memory.
      */
     void multiply(int start, int end, int xRows, float[] x, MemorySegment xt, float[] sums, MemorySegment out, int n) {
-        int blocks = k / BLOCK, part = PackedWeight.partRows(start, end, ROWS_PER_PASS);
+        if (multipliesTokens(xRows)) multiplyTokens(start, end, xRows, xt, out, n);
+        else multiplyRows(start, end, xRows, xt, out, n);
+        int done = groups * L * BLOCK, blocks = k / BLOCK;
+        if (done == k) return;
+        for (int j = start; j < end; j++) {
+            for (int r = 0; r < xRows; r++) {
+                long at = 4L * ((long) r * n + j);
+                float tail = WeightRows.dot(dtype, packed, tailAt(j), x, r * k + done, sums, r * blocks + groups * L, k - done);
+                out.set(FLOAT, at, out.get(FLOAT, at) + tail);
+            }
+        }
+    }
+
+    /** Whether {@link #multiply} takes {@code xRows} activation rows (tokens) in tiles ({@link #dotQ4_0Tokens}). */
+    boolean multipliesTokens(int xRows) { return dtype == DType.Q4_0 && xRows >= TILE_TOKENS; }
+
+    private void multiplyRows(int start, int end, int xRows, MemorySegment xt, MemorySegment out, int n) {
+        int part = PackedWeight.partRows(start, end, ROWS_PER_PASS);
         long stride = preparedBytes();
         for (int p = 0; p < panelStart.length; p++) {
             for (int a = start; a < start + part; a++) {
@@ -319,13 +354,20 @@ final class PackedRows implements PackedWeight {
                 }
             }
         }
-        int done = groups * L * BLOCK;
-        if (done == k) return;
-        for (int j = start; j < end; j++) {
-            for (int r = 0; r < xRows; r++) {
-                long at = 4L * ((long) r * n + j);
-                float tail = WeightRows.dot(dtype, packed, tailAt(j), x, r * k + done, sums, r * blocks + groups * L, k - done);
-                out.set(FLOAT, at, out.get(FLOAT, at) + tail);
+    }
+
+    /**
+     * The prompt's form of {@link #multiplyRows}: per column panel, blocks of {@link #TILE_ROW_BLOCK} weight rows (their
+     * panel in L2) meet every tile of {@link #TILE_TOKENS} tokens (the tile's prepared panel in L1).
+     */
+    private void multiplyTokens(int start, int end, int tokens, MemorySegment xt, MemorySegment out, int n) {
+        for (int p = 0; p < panelStart.length; p++) {
+            for (int block = start; block < end; block += TILE_ROW_BLOCK) {
+                for (int t = 0; t < tokens; t += TILE_TOKENS) {
+                    for (int row = block; row < Math.min(end, block + TILE_ROW_BLOCK); row++) {
+                        dotQ4_0Tile(row, p, xt, t * preparedBytes(), t, Math.min(TILE_TOKENS, tokens - t), out, n);
+                    }
+                }
             }
         }
     }
@@ -491,6 +533,79 @@ final class PackedRows implements PackedWeight {
         PackedWeight.storePair(out, outRow, rowA, rowB, accA.reduceLanes(VectorOperators.ADD), accB.reduceLanes(VectorOperators.ADD), p == 0);
         if (rowC != rowA) PackedWeight.store(out, outRow, rowC, accC.reduceLanes(VectorOperators.ADD), p == 0);
         if (rowD != rowA) PackedWeight.store(out, outRow, rowD, accD.reduceLanes(VectorOperators.ADD), p == 0);
+    }
+
+    /**
+     * Q4_0, {@link #TILE_TOKENS} tokens at once: column panel p of row {@code row} dotted with the prepared tile at byte
+     * tileAt of xt (tokens [token, token + count), count at most four; the last row stands in for missing ones, computed,
+     * not stored), {@link PackedWeight#store stored} at out row t (n floats a row). The products are {@link
+     * #dotQuantized}'s, but a row's nibbles (a shift and AND) serve four tokens: per word and token 8 operations
+     * (multiply, add) and 1.5 of nibbles instead of 6. The tile's tokens sit side by side, unit by unit ({@link #unitAt}),
+     * so every activation load is one slice plus a constant. One row a call: with two, or a loop over rows, the method
+     * passed C2's inlining budget (18,000 nodes) before its end, and its last vector operations were calls on boxed
+     * vectors (TinyLlama Q4_0 prompt 8 tokens/s); for the same reason nothing here is a helper.
+     */
+    private void dotQ4_0Tile(int row, int p, MemorySegment xt, long tileAt, int token, int count, MemorySegment out, int n) {
+        FloatVector acc0 = FloatVector.zero(F), acc1 = acc0, acc2 = acc0, acc3 = acc0;
+        long panelRow = panelRowAt(row, p);
+        MemorySegment x = xt.asSlice(tileAt + TILE_TOKENS * p * Q4_PANEL_BYTES, TILE_TOKENS * Q4_PANEL_BYTES, 64);
+        MemorySegment words = packed.asSlice(panelWordsAt(panelRow, p), Q4_0_PANEL_WORD_BYTES, 64);
+        MemorySegment rowScales = packed.asSlice(panelRow, PANEL_SCALE_BYTES, 64);
+        for (int i = 0, groupCount = panelGroups(p); i < groupCount; i++) {
+            long gx = (long) i * TILE_TOKENS * Q4_GROUP_BYTES, gw = i * Q4_0_GROUP_WORD_BYTES, offsets = gx + TILE_TOKENS * Q_OFFSETS;
+            FloatVector scale = scales(rowScales, 2L * L * i);
+            ShortVector h0 = ShortVector.fromMemorySegment(SHORTS, x, offsets, LE);
+            ShortVector h1 = ShortVector.fromMemorySegment(SHORTS, x, offsets + UNIT_BYTES, LE);
+            ShortVector h2 = ShortVector.fromMemorySegment(SHORTS, x, offsets + 2 * UNIT_BYTES, LE);
+            ShortVector h3 = ShortVector.fromMemorySegment(SHORTS, x, offsets + 3 * UNIT_BYTES, LE);
+            for (int m = 0; m < BLOCK / 8; m++) {
+                IntVector u = IntVector.fromMemorySegment(INTS, words, gw + 4L * L * m, LE);
+                // nibble f of both halves of each int lane; the top one needs no AND as a 16-bit shift
+                ShortVector q0 = (ShortVector) u.and(NIBBLES).reinterpretAsShorts();
+                ShortVector q1 = (ShortVector) u.lanewise(VectorOperators.LSHR, 4).and(NIBBLES).reinterpretAsShorts();
+                ShortVector q2 = (ShortVector) u.lanewise(VectorOperators.LSHR, 8).and(NIBBLES).reinterpretAsShorts();
+                ShortVector q3 = ((ShortVector) u.reinterpretAsShorts()).lanewise(VectorOperators.LSHR, 12);
+                // slot 4m + f of token t: unit 4 (4m + f) + t of the group, so unit 4f + t from s
+                long s = gx + 4L * TILE_TOKENS * UNIT_BYTES * m, f1 = s + 4L * UNIT_BYTES, f2 = s + 8L * UNIT_BYTES, f3 = s + 12L * UNIT_BYTES;
+                h0 = h0.add(q0.mul(ShortVector.fromMemorySegment(SHORTS, x, s, LE)).add(q1.mul(ShortVector.fromMemorySegment(SHORTS, x, f1, LE))))
+                        .add(q2.mul(ShortVector.fromMemorySegment(SHORTS, x, f2, LE)).add(q3.mul(ShortVector.fromMemorySegment(SHORTS, x, f3, LE))));
+                s += UNIT_BYTES;
+                f1 += UNIT_BYTES;
+                f2 += UNIT_BYTES;
+                f3 += UNIT_BYTES;
+                h1 = h1.add(q0.mul(ShortVector.fromMemorySegment(SHORTS, x, s, LE)).add(q1.mul(ShortVector.fromMemorySegment(SHORTS, x, f1, LE))))
+                        .add(q2.mul(ShortVector.fromMemorySegment(SHORTS, x, f2, LE)).add(q3.mul(ShortVector.fromMemorySegment(SHORTS, x, f3, LE))));
+                s += UNIT_BYTES;
+                f1 += UNIT_BYTES;
+                f2 += UNIT_BYTES;
+                f3 += UNIT_BYTES;
+                h2 = h2.add(q0.mul(ShortVector.fromMemorySegment(SHORTS, x, s, LE)).add(q1.mul(ShortVector.fromMemorySegment(SHORTS, x, f1, LE))))
+                        .add(q2.mul(ShortVector.fromMemorySegment(SHORTS, x, f2, LE)).add(q3.mul(ShortVector.fromMemorySegment(SHORTS, x, f3, LE))));
+                s += UNIT_BYTES;
+                f1 += UNIT_BYTES;
+                f2 += UNIT_BYTES;
+                f3 += UNIT_BYTES;
+                h3 = h3.add(q0.mul(ShortVector.fromMemorySegment(SHORTS, x, s, LE)).add(q1.mul(ShortVector.fromMemorySegment(SHORTS, x, f1, LE))))
+                        .add(q2.mul(ShortVector.fromMemorySegment(SHORTS, x, f2, LE)).add(q3.mul(ShortVector.fromMemorySegment(SHORTS, x, f3, LE))));
+            }
+            // per int lane (block), its halves' sum as in dotQuantized, scaled by d(w) d(x)
+            long xScales = gx + TILE_TOKENS * Q4_SCALES;
+            IntVector p0 = (IntVector) h0.reinterpretAsInts(), p1 = (IntVector) h1.reinterpretAsInts();
+            IntVector p2 = (IntVector) h2.reinterpretAsInts(), p3 = (IntVector) h3.reinterpretAsInts();
+            acc0 = ((FloatVector) p0.add(p0.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0))
+                    .fma(scale.mul(FloatVector.fromMemorySegment(F, x, xScales, LE)), acc0);
+            acc1 = ((FloatVector) p1.add(p1.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0))
+                    .fma(scale.mul(FloatVector.fromMemorySegment(F, x, xScales + UNIT_BYTES, LE)), acc1);
+            acc2 = ((FloatVector) p2.add(p2.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0))
+                    .fma(scale.mul(FloatVector.fromMemorySegment(F, x, xScales + 2 * UNIT_BYTES, LE)), acc2);
+            acc3 = ((FloatVector) p3.add(p3.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0))
+                    .fma(scale.mul(FloatVector.fromMemorySegment(F, x, xScales + 3 * UNIT_BYTES, LE)), acc3);
+        }
+        long at = 4L * n * token;
+        PackedWeight.store(out, at, row, acc0.reduceLanes(VectorOperators.ADD), p == 0);
+        if (count > 1) PackedWeight.store(out, at + 4L * n, row, acc1.reduceLanes(VectorOperators.ADD), p == 0);
+        if (count > 2) PackedWeight.store(out, at + 8L * n, row, acc2.reduceLanes(VectorOperators.ADD), p == 0);
+        if (count > 3) PackedWeight.store(out, at + 12L * n, row, acc3.reduceLanes(VectorOperators.ADD), p == 0);
     }
 
     private FloatVector scales(MemorySegment w, long at) {

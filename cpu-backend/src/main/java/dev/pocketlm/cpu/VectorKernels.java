@@ -28,6 +28,8 @@ public final class VectorKernels implements Kernels {
     private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT_UNALIGNED;
     /** Up to this many activation rows, a weight matmul streams each weight row once and dots it with every row. */
     static final int MATVEC_MAX_ROWS = 4;
+    /** Weight rows per chunk of a prompt's packed matmul, bound by compute: many chunks a thread, so both end together. */
+    private static final int TILE_GRAIN = 64;
     /**
      * A matvec goes to the threads in one chunk each (at least this many rows): long contiguous runs keep the
      * prefetchers streaming (TinyLlama Q8_0 matvecs: 30 GB/s in 64-row chunks, 35 in two per thread; from two chunks per
@@ -76,6 +78,8 @@ public final class VectorKernels implements Kernels {
             PackedWeight packed = weightForm ? ((CpuStorage) b.storage()).packedWeight(b.byteOffset(), bType, n, k, threads, parallel) : null;
             if (transB && rows <= MATVEC_MAX_ROWS) {
                 matvec(segment(a), rows, segment(b), bType, packed, n, k, segment(out), parallel);
+            } else if (packed instanceof PackedRows quantized && quantized.multipliesTokens(rows)) {
+                packedMultiply(segment(a), rows, new PackedWeight[]{packed}, new int[]{n}, k, new MemorySegment[]{segment(out)}, parallel);
             } else if (packed != null) {
                 Gemm.multiplyPacked(segment(a), packed, segment(out), rows, k, n, threads, parallel);
             } else {
@@ -104,17 +108,18 @@ public final class VectorKernels implements Kernels {
         MemorySegment[] outSegments = new MemorySegment[ws.length];
         for (int i = 0; i < ws.length; i++) {
             Tensor w = ws[i];
-            boolean packable = x.dtype() == DType.F32 && rows <= MATVEC_MAX_ROWS && w.rank() == 2 && w.dim(1) == k
+            boolean packable = x.dtype() == DType.F32 && w.rank() == 2 && w.dim(1) == k
                     && WeightRows.supports(w.dtype()) && outs[i].dtype() == DType.F32;
             packed[i] = packable ? ((CpuStorage) w.storage()).packedWeight(w.byteOffset(), w.dtype(), w.dim(0), k, threads, parallel) : null;
-            if (packed[i] == null || !packedAlike(packed[i], packed[0])) {
+            boolean multiplies = rows <= MATVEC_MAX_ROWS || packed[i] instanceof PackedRows quantized && quantized.multipliesTokens(rows);
+            if (packed[i] == null || !multiplies || !packedAlike(packed[i], packed[0])) {
                 Kernels.super.linears(x, ws, outs);
                 return;
             }
             ns[i] = w.dim(0);
             outSegments[i] = segment(outs[i]);
         }
-        packedMatvec(segment(x), rows, packed, ns, k, outSegments, parallel);
+        packedMultiply(segment(x), rows, packed, ns, k, outSegments, parallel);
     }
 
     /** Whether two packed weights take the same prepared activations: both column panels, or rows of one dtype. */
@@ -130,7 +135,7 @@ public final class VectorKernels implements Kernels {
     private void matvec(MemorySegment a, int rows, MemorySegment w, DType wType, PackedWeight packed, int n, int k,
                         MemorySegment out, boolean parallel) {
         if (packed != null) {
-            packedMatvec(a, rows, new PackedWeight[]{packed}, new int[]{n}, k, new MemorySegment[]{out}, parallel);
+            packedMultiply(a, rows, new PackedWeight[]{packed}, new int[]{n}, k, new MemorySegment[]{out}, parallel);
             return;
         }
         float[] x = activations(a, rows * k);
@@ -152,9 +157,10 @@ public final class VectorKernels implements Kernels {
 
     /**
      * outs[i][r, j] = x[r] . w_i[j] for weights packed {@link #packedAlike alike}, their rows one range split over
-     * the threads: matrix i's rows follow matrix i - 1's.
+     * the threads: matrix i's rows follow matrix i - 1's. Matvecs take one chunk per thread; a prompt's tiles, bound by
+     * compute, chunks of {@link #TILE_GRAIN} rows.
      */
-    private void packedMatvec(MemorySegment a, int rows, PackedWeight[] ws, int[] ns, int k, MemorySegment[] outs,
+    private void packedMultiply(MemorySegment a, int rows, PackedWeight[] ws, int[] ns, int k, MemorySegment[] outs,
                               boolean parallel) {
         float[] x = activations(a, rows * k);
         int[] firstRow = new int[ws.length + 1];
@@ -182,8 +188,11 @@ public final class VectorKernels implements Kernels {
             if (first.needsBlockSums()) {
                 for (int r = 0; r < rows; r++) WeightRows.blockSums(x, r * k, k, sums, r * blocks);
             }
-            MemorySegment xt = Scratch.alignedFloats(Scratch.Slot.PACKED_ACTIVATIONS, rows * first.preparedBytes() / 4);
-            for (int r = 0; r < rows; r++) first.prepare(x, r * k, xt, r * first.preparedBytes());
+            int prepared = first.preparedRows(rows);
+            MemorySegment xt = Scratch.alignedFloats(Scratch.Slot.PACKED_ACTIVATIONS, prepared * first.preparedBytes() / 4);
+            threads.forEach(prepared, MATVEC_MAX_ROWS, parallel, (start, end) -> {
+                for (int r = start; r < end; r++) first.prepare(x, rows, r, xt);
+            });
             for (int i = 0; i < ws.length; i++) {
                 PackedRows quantized = (PackedRows) ws[i];
                 MemorySegment out = outs[i];
@@ -192,7 +201,7 @@ public final class VectorKernels implements Kernels {
             }
         }
         int total = firstRow[ws.length];
-        threads.forEach(total, matvecGrain(total), split, (start, end) -> {
+        threads.forEach(total, rows > MATVEC_MAX_ROWS ? TILE_GRAIN : matvecGrain(total), split, (start, end) -> {
             for (int i = 0; i < ws.length; i++) {
                 int from = Math.max(start, firstRow[i]), to = Math.min(end, firstRow[i + 1]);
                 if (from < to) tasks[i].run(from - firstRow[i], to - firstRow[i]);

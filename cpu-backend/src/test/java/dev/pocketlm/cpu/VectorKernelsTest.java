@@ -190,14 +190,17 @@ class VectorKernelsTest {
         assertBound(SAME_WEIGHTS, finiteRow, java.util.Arrays.copyOfRange(results[1], n, 2 * n));
     }
 
-    /** Whether the fast path's matmul of these weights rounds the activations to 8 bits (a packed quantized matvec). */
+    /**
+     * Whether the fast path's matmul of these weights rounds the activations to 8 bits (a packed quantized matvec, or
+     * Q4_0's token tiles).
+     */
     private static boolean eightBitActivations(DType weights, int rows) {
-        return (weights == DType.Q4_0 || weights == DType.Q8_0) && rows <= VectorKernels.MATVEC_MAX_ROWS;
+        return weights == DType.Q4_0 || weights == DType.Q8_0 && rows <= VectorKernels.MATVEC_MAX_ROWS;
     }
 
     /**
      * Up to {@link VectorKernels#MATVEC_MAX_ROWS} activation rows, read-only Q4_0 and Q8_0 weights take the packed
-     * matvec, which quantizes the activations per block of 32 to 8 bits as ggml's Q4_0 x Q8_0 and Q8_0 x Q8_0 dot
+     * matvec (Q4_0 any number, in tiles of four tokens past that), which quantizes the activations per block of 32 to 8 bits as ggml's Q4_0 x Q8_0 and Q8_0 x Q8_0 dot
      * products do (d = max|x| / 127, q = rint(x / d)) and multiplies in 16-bit lanes. Oracle: that product in doubles
      * from the weight bytes, for the blocks in whole groups of L; past them, the float dot product. "extreme": every
      * quant the smallest or the largest (Q4_0 nibbles 0 and 15, Q8_0 bytes -128 and 127) against full-scale
@@ -209,6 +212,8 @@ class VectorKernelsTest {
             // fewer weight rows than the kernels take at once (four, each a part of the range apart)
             "Q4_0, 1, 2624, 1, false", "Q4_0, 1, 576, 2, false", "Q4_0, 1, 2624, 3, false", "Q4_0, 2, 576, 5, false",
             "Q4_0, 1, 2624, 6, false",
+            // a prompt's token tiles: four tokens and two rows at a time, the last tile and row pair partial
+            "Q4_0, 4, 2048, 2, false", "Q4_0, 9, 2624, 131, false", "Q4_0, 6, 576, 3, false", "Q4_0, 7, 1024, 65, true",
             "Q8_0, 1, 512, 33, false", "Q8_0, 3, 2624, 19, false", "Q8_0, 2, 2048, 301, false", "Q8_0, 4, 576, 70, false",
             "Q8_0, 1, 1024, 8, true", "Q8_0, 3, 2624, 6, true", "Q8_0, 1, 2624, 1, false", "Q8_0, 1, 576, 2, false",
             "Q8_0, 2, 576, 3, false", "Q8_0, 1, 2624, 5, false", "Q8_0, 2, 2624, 6, false"})

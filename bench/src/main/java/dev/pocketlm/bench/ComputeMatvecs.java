@@ -24,7 +24,7 @@ public final class ComputeMatvecs {
         URL runner = ComputeMatvecs.class.getProtectionDomain().getCodeSource().getLocation();
         ClassLoader build = new URLClassLoader(new URL[]{Path.of(args[0]).toUri().toURL(), runner}, ClassLoader.getPlatformClassLoader());
         Thread.currentThread().setContextClassLoader(build); // Backends finds providers through it
-        Object token = SameJvmAB.tokenMatvecs(build, args[1], 1, TokenMatvecs.ATTENTION);
+        Object token = SameJvmAB.tokenMatvecs(build, args[1], 1, TokenMatvecs.ATTENTION, 1);
         for (int s = 0; s < Integer.parseInt(args[2]); s++) {
             System.out.printf("%s L3-resident attention matvecs: %.1f GB/s%n", args[1], SameJvmAB.gbPerSecond(token, 1000));
         }

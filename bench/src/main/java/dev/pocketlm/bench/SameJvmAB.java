@@ -40,7 +40,7 @@ public final class SameJvmAB {
             urls.add(runner);
             ClassLoader loader = new URLClassLoader(urls.toArray(URL[]::new), ClassLoader.getPlatformClassLoader());
             Thread.currentThread().setContextClassLoader(loader); // Backends finds providers through it
-            Object token = tokenMatvecs(loader, dtype, layers, TokenMatvecs.LAYER);
+            Object token = tokenMatvecs(loader, dtype, layers, TokenMatvecs.LAYER, 1);
             gbPerSecond(token, 2 * ROUND_MILLIS); // warm-up: JIT and packing
             names.add(nameAndJars[0]);
             tokens.add(token);
@@ -59,23 +59,26 @@ public final class SameJvmAB {
     }
 
     /** A {@link TokenMatvecs} on the {@code cpu} backend of {@code loader}'s API classes. */
-    static Object tokenMatvecs(ClassLoader loader, String dtype, int layers, int[][] shapes) throws Exception {
+    static Object tokenMatvecs(ClassLoader loader, String dtype, int layers, int[][] shapes, int tokens) throws Exception {
         Class<?> dtypeClass = loader.loadClass("dev.pocketlm.tensor.DType");
         Object type = dtypeClass.getMethod("valueOf", String.class).invoke(null, dtype);
-        return loader.loadClass(TokenMatvecs.class.getName()).getConstructor(String.class, dtypeClass, int.class, int[][].class)
-                .newInstance("cpu", type, layers, shapes);
+        return loader.loadClass(TokenMatvecs.class.getName()).getConstructor(String.class, dtypeClass, int.class, int[][].class, int.class)
+                .newInstance("cpu", type, layers, shapes, tokens);
     }
 
     /** Runs tokens for about {@code millis}: weight GB per second. */
-    static double gbPerSecond(Object token, long millis) throws Exception {
+    static double gbPerSecond(Object token, long millis) throws Exception { return perSecond(token, millis, "weightBytes"); }
+
+    /** Runs tokens for about {@code millis}: billions per second of what the {@link TokenMatvecs} getter counts. */
+    static double perSecond(Object token, long millis, String getter) throws Exception {
         var run = token.getClass().getMethod("token");
-        long bytes = (long) token.getClass().getMethod("weightBytes").invoke(token);
+        long units = (long) token.getClass().getMethod(getter).invoke(token);
         long start = System.nanoTime();
         int tokens = 0;
         while (System.nanoTime() - start < millis * 1_000_000L) {
             run.invoke(token);
             tokens++;
         }
-        return (double) bytes * tokens / (System.nanoTime() - start);
+        return (double) units * tokens / (System.nanoTime() - start);
     }
 }

@@ -77,7 +77,7 @@ public final class SameJvmBench {
      */
     private static double cachedMatvecRate(ClassLoader build, String dtype) throws Exception {
         URL runner = SameJvmBench.class.getProtectionDomain().getCodeSource().getLocation();
-        Object token = SameJvmAB.tokenMatvecs(new URLClassLoader(new URL[]{runner}, build), dtype, 1, TokenMatvecs.ATTENTION);
+        Object token = SameJvmAB.tokenMatvecs(new URLClassLoader(new URL[]{runner}, build), dtype, 1, TokenMatvecs.ATTENTION, 1);
         try {
             SameJvmAB.gbPerSecond(token, COMPUTE_MILLIS); // packing, and any recompilation
             return SameJvmAB.gbPerSecond(token, COMPUTE_MILLIS);

@@ -14,8 +14,8 @@ import java.util.SplittableRandom;
 /**
  * The matvecs of one generated token, TinyLlama-shaped, in model order: per layer q (2048x2048), k and v (256x2048),
  * o (2048x2048), gate and up (5632x2048), down (2048x5632), each with its own activation row, the weights handed over
- * read-only as a model file's are (so the {@code cpu} backend packs them). Used by {@link TokenMatvecsBenchmark} and
- * {@link SameJvmAB}.
+ * read-only as a model file's are (so the {@code cpu} backend packs them); or, with several tokens, the same matmuls
+ * of a prompt. Used by {@link TokenMatvecsBenchmark}, {@link SameJvmAB} and {@link ComputeAB}.
  */
 public final class TokenMatvecs implements AutoCloseable {
     /** N x K of one layer's matvecs: q, k, v, o, gate, up, down. */
@@ -28,10 +28,10 @@ public final class TokenMatvecs implements AutoCloseable {
     private final Tensor[] x, w, y;
     private long weightBytes, flops;
 
-    public TokenMatvecs(String backend, DType dtype, int layers) { this(backend, dtype, layers, LAYER); }
+    public TokenMatvecs(String backend, DType dtype, int layers) { this(backend, dtype, layers, LAYER, 1); }
 
-    /** The matvecs of {@code shapes} (N x K each), {@code layers} times over. */
-    public TokenMatvecs(String backend, DType dtype, int layers, int[][] shapes) {
+    /** The matmuls of {@code shapes} (N x K each), {@code layers} times over, each of {@code tokens} activation rows. */
+    public TokenMatvecs(String backend, DType dtype, int layers, int[][] shapes, int tokens) {
         device = Backends.open(backend);
         SplittableRandom random = new SplittableRandom(42);
         int count = layers * shapes.length;
@@ -44,10 +44,10 @@ public final class TokenMatvecs implements AutoCloseable {
             MemorySegment bytes = weightMemory.allocate(dtype.bytes((long) n * k), 64);
             dtype.codec().encode(values, 0, bytes, 0, values.length);
             w[i] = device.map(dtype, Shape.of(n, k), bytes.asReadOnly());
-            x[i] = device.fromFloats(randomValues(random, k), 1, k);
-            y[i] = device.empty(DType.F32, 1, n);
+            x[i] = device.fromFloats(randomValues(random, tokens * k), tokens, k);
+            y[i] = device.empty(DType.F32, tokens, n);
             weightBytes += w[i].byteSize();
-            flops += 2L * n * k;
+            flops += 2L * n * k * tokens;
         }
     }
 

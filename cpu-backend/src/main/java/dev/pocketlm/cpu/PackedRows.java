@@ -601,11 +601,14 @@ final class PackedRows implements PackedWeight {
             acc3 = ((FloatVector) p3.add(p3.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0))
                     .fma(scale.mul(FloatVector.fromMemorySegment(F, x, xScales + 3 * UNIT_BYTES, LE)), acc3);
         }
-        long at = 4L * n * token;
-        PackedWeight.store(out, at, row, acc0.reduceLanes(VectorOperators.ADD), p == 0);
-        if (count > 1) PackedWeight.store(out, at + 4L * n, row, acc1.reduceLanes(VectorOperators.ADD), p == 0);
-        if (count > 2) PackedWeight.store(out, at + 8L * n, row, acc2.reduceLanes(VectorOperators.ADD), p == 0);
-        if (count > 3) PackedWeight.store(out, at + 12L * n, row, acc3.reduceLanes(VectorOperators.ADD), p == 0);
+        // out[token + t, row], written on the first panel and added to on the later ones; not PackedWeight.store,
+        // which C2 does not inline here (past its budget): four calls a row cost 9% of a prompt's matmuls
+        long at = 4L * ((long) n * token + row), next = 4L * n;
+        boolean first = p == 0;
+        out.set(FLOAT, at, acc0.reduceLanes(VectorOperators.ADD) + (first ? 0 : out.get(FLOAT, at)));
+        if (count > 1) out.set(FLOAT, at + next, acc1.reduceLanes(VectorOperators.ADD) + (first ? 0 : out.get(FLOAT, at + next)));
+        if (count > 2) out.set(FLOAT, at + 2 * next, acc2.reduceLanes(VectorOperators.ADD) + (first ? 0 : out.get(FLOAT, at + 2 * next)));
+        if (count > 3) out.set(FLOAT, at + 3 * next, acc3.reduceLanes(VectorOperators.ADD) + (first ? 0 : out.get(FLOAT, at + 3 * next)));
     }
 
     private FloatVector scales(MemorySegment w, long at) {

@@ -345,12 +345,17 @@ final class PackedRows implements PackedWeight {
     private void multiplyRows(int start, int end, int xRows, MemorySegment xt, MemorySegment out, int n) {
         int part = PackedWeight.partRows(start, end, ROWS_PER_PASS);
         long stride = preparedBytes();
+        float[] dots = Scratch.floats(Scratch.Slot.ROW_DOTS, ROWS_PER_PASS);
         for (int p = 0; p < panelStart.length; p++) {
             for (int a = start; a < start + part; a++) {
                 int b = PackedWeight.partRow(a, 1, part, end), c = PackedWeight.partRow(a, 2, part, end), d = PackedWeight.partRow(a, 3, part, end);
                 for (int r = 0; r < xRows; r++) {
-                    if (dtype == DType.Q4_0) dotQuantized(a, b, c, d, p, xt, r * stride, out, 4L * r * n);
-                    else dotQ8_0(a, b, c, d, p, xt, r * stride, out, 4L * r * n);
+                    if (dtype == DType.Q4_0) dotQuantized(a, b, c, d, p, xt, r * stride, dots);
+                    else dotQ8_0(a, b, c, d, p, xt, r * stride, dots);
+                    long outRow = 4L * r * n;
+                    PackedWeight.storePair(out, outRow, a, b, dots[0], dots[1], p == 0);
+                    if (c != a) PackedWeight.store(out, outRow, c, dots[2], p == 0);
+                    if (d != a) PackedWeight.store(out, outRow, d, dots[3], p == 0);
                 }
             }
         }
@@ -361,11 +366,13 @@ final class PackedRows implements PackedWeight {
      * panel in L2) meet every tile of {@link #TILE_TOKENS} tokens (the tile's prepared panel in L1).
      */
     private void multiplyTokens(int start, int end, int tokens, MemorySegment xt, MemorySegment out, int n) {
+        float[] dots = Scratch.floats(Scratch.Slot.ROW_DOTS, TILE_TOKENS);
         for (int p = 0; p < panelStart.length; p++) {
             for (int block = start; block < end; block += TILE_ROW_BLOCK) {
                 for (int t = 0; t < tokens; t += TILE_TOKENS) {
                     for (int row = block; row < Math.min(end, block + TILE_ROW_BLOCK); row++) {
-                        dotQ4_0Tile(row, p, xt, t * preparedBytes(), t, Math.min(TILE_TOKENS, tokens - t), out, n);
+                        dotQ4_0Tile(row, p, xt, t * preparedBytes(), dots);
+                        for (int i = 0; i < Math.min(TILE_TOKENS, tokens - t); i++) PackedWeight.store(out, 4L * (t + i) * n, row, dots[i], p == 0);
                     }
                 }
             }
@@ -373,8 +380,8 @@ final class PackedRows implements PackedWeight {
     }
 
     /**
-     * Q8_0: column panel p of rows rowA..rowD dotted with the quantized activations at byte xtOff, {@link
-     * PackedWeight#store stored} at outRow as {@link #dotQuantized} does, as ggml's Q8_0 x Q8_0 dot product: integer
+     * Q8_0: column panel p of rows rowA..rowD dotted with the quantized activations at byte xtOff, into dots[0..3] as
+     * {@link #dotQuantized} does, as ggml's Q8_0 x Q8_0 dot product: integer
      * sums per block, scaled by d(w) d(x). A quant word's two 16-bit halves each hold two bytes (stored plus 128): the
      * low bytes are an AND, the high ones a 32-bit shift and AND (a 16-bit shift took its count from a register, set
      * anew before each one: 48 moves and 53 mask broadcasts in the compiled kernel, against 6 and 3; L3-resident
@@ -409,7 +416,7 @@ final class PackedRows implements PackedWeight {
      * instead of 54-61 tokens/s (Q4_0), with 160-570 young collections per run instead of 12-33, after a short prompt
      * or in one process of six.
      */
-    private void dotQ8_0(int rowA, int rowB, int rowC, int rowD, int p, MemorySegment xt, long xtOff, MemorySegment out, long outRow) {
+    private void dotQ8_0(int rowA, int rowB, int rowC, int rowD, int p, MemorySegment xt, long xtOff, float[] dots) {
         FloatVector accA = FloatVector.zero(F), accB = accA, accC = accA, accD = accA;
         long panelA = panelRowAt(rowA, p), panelB = panelRowAt(rowB, p), panelC = panelRowAt(rowC, p), panelD = panelRowAt(rowD, p);
         MemorySegment px = xt.asSlice(xtOff + (long) p * Q8_PANEL_BYTES, Q8_PANEL_BYTES, 64);
@@ -456,14 +463,17 @@ final class PackedRows implements PackedWeight {
             accC = ((FloatVector) sumsC.convert(VectorOperators.I2F, 0)).fma(scaleC, accC);
             accD = ((FloatVector) sumsD.convert(VectorOperators.I2F, 0)).fma(scaleD, accD);
         }
-        PackedWeight.storePair(out, outRow, rowA, rowB, accA.reduceLanes(VectorOperators.ADD), accB.reduceLanes(VectorOperators.ADD), p == 0);
-        if (rowC != rowA) PackedWeight.store(out, outRow, rowC, accC.reduceLanes(VectorOperators.ADD), p == 0);
-        if (rowD != rowA) PackedWeight.store(out, outRow, rowD, accD.reduceLanes(VectorOperators.ADD), p == 0);
+        dots[0] = accA.reduceLanes(VectorOperators.ADD);
+        dots[1] = accB.reduceLanes(VectorOperators.ADD);
+        dots[2] = accC.reduceLanes(VectorOperators.ADD);
+        dots[3] = accD.reduceLanes(VectorOperators.ADD);
     }
 
     /**
-     * Q4_0: column panel p of rows rowA..rowD dotted with the quantized activations at byte xtOff, {@link
-     * PackedWeight#store stored} at outRow (rowB..rowD equal to rowA are past the range's end: computed, not stored).
+     * Q4_0: column panel p of rows rowA..rowD dotted with the quantized activations at byte xtOff, into dots[0..3]
+     * (rowB..rowD equal to rowA are past the range's end: computed, not stored). The caller stores them: {@link
+     * PackedWeight#store} called here, past C2's inlining budget (see {@link #dotQ8_0}), stayed three calls (TinyLlama
+     * Q4_0 matvecs from L3: N% faster).
      * Four rows, not two, share each activation load: bound by compute, this kernel ran at the speed of its
      * instructions less the loads (one core, L1: the word loop of two rows 46 cycles a group, 30 with the activation
      * loads hoisted out; four rows 36 per two rows). L3-resident matvecs (one layer's attention, both threads): 80-82
@@ -479,7 +489,7 @@ final class PackedRows implements PackedWeight {
      * bench, builds alternating in one JVM, 74-79 against 81-86 tokens/s): the words unrolled, the halves added by a
      * multiply by 0x10001.
      */
-    private void dotQuantized(int rowA, int rowB, int rowC, int rowD, int p, MemorySegment xt, long xtOff, MemorySegment out, long outRow) {
+    private void dotQuantized(int rowA, int rowB, int rowC, int rowD, int p, MemorySegment xt, long xtOff, float[] dots) {
         FloatVector accA = FloatVector.zero(F), accB = accA, accC = accA, accD = accA;
         long panelA = panelRowAt(rowA, p), panelB = panelRowAt(rowB, p), panelC = panelRowAt(rowC, p), panelD = panelRowAt(rowD, p);
         MemorySegment px = xt.asSlice(xtOff + (long) p * Q4_PANEL_BYTES, Q4_PANEL_BYTES, 64);
@@ -530,22 +540,23 @@ final class PackedRows implements PackedWeight {
             accC = ((FloatVector) sumsC.convert(VectorOperators.I2F, 0)).fma(scaleC, accC);
             accD = ((FloatVector) sumsD.convert(VectorOperators.I2F, 0)).fma(scaleD, accD);
         }
-        PackedWeight.storePair(out, outRow, rowA, rowB, accA.reduceLanes(VectorOperators.ADD), accB.reduceLanes(VectorOperators.ADD), p == 0);
-        if (rowC != rowA) PackedWeight.store(out, outRow, rowC, accC.reduceLanes(VectorOperators.ADD), p == 0);
-        if (rowD != rowA) PackedWeight.store(out, outRow, rowD, accD.reduceLanes(VectorOperators.ADD), p == 0);
+        dots[0] = accA.reduceLanes(VectorOperators.ADD);
+        dots[1] = accB.reduceLanes(VectorOperators.ADD);
+        dots[2] = accC.reduceLanes(VectorOperators.ADD);
+        dots[3] = accD.reduceLanes(VectorOperators.ADD);
     }
 
     /**
-     * Q4_0, {@link #TILE_TOKENS} tokens at once: column panel p of row {@code row} dotted with the prepared tile at byte
-     * tileAt of xt (tokens [token, token + count), count at most four; the last row stands in for missing ones, computed,
-     * not stored), {@link PackedWeight#store stored} at out row t (n floats a row). The products are {@link
+     * Q4_0, {@link #TILE_TOKENS} tokens at once: column panel p of row {@code row} dotted with the prepared tile of four
+     * tokens at byte tileAt of xt, into dots[0..3] (stored by the caller, as {@link #dotQuantized}'s: four calls a row
+     * here cost 9% of a prompt's matmuls). The products are {@link
      * #dotQuantized}'s, but a row's nibbles (a shift and AND) serve four tokens: per word and token 8 operations
      * (multiply, add) and 1.5 of nibbles instead of 6. The tile's tokens sit side by side, unit by unit ({@link #unitAt}),
      * so every activation load is one slice plus a constant. One row a call: with two, or a loop over rows, the method
      * passed C2's inlining budget (18,000 nodes) before its end, and its last vector operations were calls on boxed
      * vectors (TinyLlama Q4_0 prompt 8 tokens/s); for the same reason nothing here is a helper.
      */
-    private void dotQ4_0Tile(int row, int p, MemorySegment xt, long tileAt, int token, int count, MemorySegment out, int n) {
+    private void dotQ4_0Tile(int row, int p, MemorySegment xt, long tileAt, float[] dots) {
         FloatVector acc0 = FloatVector.zero(F), acc1 = acc0, acc2 = acc0, acc3 = acc0;
         long panelRow = panelRowAt(row, p);
         MemorySegment x = xt.asSlice(tileAt + TILE_TOKENS * p * Q4_PANEL_BYTES, TILE_TOKENS * Q4_PANEL_BYTES, 64);
@@ -601,14 +612,10 @@ final class PackedRows implements PackedWeight {
             acc3 = ((FloatVector) p3.add(p3.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0))
                     .fma(scale.mul(FloatVector.fromMemorySegment(F, x, xScales + 3 * UNIT_BYTES, LE)), acc3);
         }
-        // out[token + t, row], written on the first panel and added to on the later ones; not PackedWeight.store,
-        // which C2 does not inline here (past its budget): four calls a row cost 9% of a prompt's matmuls
-        long at = 4L * ((long) n * token + row), next = 4L * n;
-        boolean first = p == 0;
-        out.set(FLOAT, at, acc0.reduceLanes(VectorOperators.ADD) + (first ? 0 : out.get(FLOAT, at)));
-        if (count > 1) out.set(FLOAT, at + next, acc1.reduceLanes(VectorOperators.ADD) + (first ? 0 : out.get(FLOAT, at + next)));
-        if (count > 2) out.set(FLOAT, at + 2 * next, acc2.reduceLanes(VectorOperators.ADD) + (first ? 0 : out.get(FLOAT, at + 2 * next)));
-        if (count > 3) out.set(FLOAT, at + 3 * next, acc3.reduceLanes(VectorOperators.ADD) + (first ? 0 : out.get(FLOAT, at + 3 * next)));
+        dots[0] = acc0.reduceLanes(VectorOperators.ADD);
+        dots[1] = acc1.reduceLanes(VectorOperators.ADD);
+        dots[2] = acc2.reduceLanes(VectorOperators.ADD);
+        dots[3] = acc3.reduceLanes(VectorOperators.ADD);
     }
 
     private FloatVector scales(MemorySegment w, long at) {

@@ -93,7 +93,7 @@ final class PanelRows implements PackedWeight {
     }
 
     private void multiplyPrescaledPairs(int start, int end, int xRows, float[] x, MemorySegment out, int n) {
-        float[] dots = Scratch.floats(Scratch.Slot.ROW_PAIR, 2);
+        float[] dots = Scratch.floats(Scratch.Slot.ROW_DOTS, 2);
         int half = PackedWeight.partRows(start, end, 2);
         for (int p = 0; p * PANEL_COLUMNS < k; p++) {
             for (int a = start; a < start + half; a++) {

@@ -277,7 +277,10 @@ public final class Ops {
         require(k.shape().equals(v.shape()), op, "k and v must have the same shape", q, k, v);
         require(q.dim(2) == k.dim(2), op, "head sizes differ", q, k, v);
         require(k.dim(1) > 0 && q.dim(1) % k.dim(1) == 0, op, "query heads must be a multiple of KV heads", q, k, v);
-        require(pos0 >= 0 && pos0 + q.dim(0) <= k.dim(0), op, "positions " + pos0 + ".." + (pos0 + q.dim(0) - 1) + " need " + (pos0 + q.dim(0)) + " cached rows", q, k, v);
+        // the message built only when it is thrown: this runs once per layer and token
+        if (pos0 < 0 || pos0 + q.dim(0) > k.dim(0)) {
+            throw invalid(op, "positions " + pos0 + ".." + (pos0 + q.dim(0) - 1) + " need " + (pos0 + q.dim(0)) + " cached rows", q, k, v);
+        }
         Tensor out = be.empty(DType.F32, q.shape());
         be.kernels().attention(contiguousInput(q), contiguousInput(k), contiguousInput(v), scale, pos0, out);
         return out;
@@ -518,10 +521,13 @@ public final class Ops {
     }
 
     private static void require(boolean ok, String op, String what, Tensor... operands) {
-        if (ok) return;
+        if (!ok) throw invalid(op, what, operands);
+    }
+
+    private static IllegalArgumentException invalid(String op, String what, Tensor... operands) {
         StringBuilder sb = new StringBuilder(op).append(": ").append(what).append(" (operands:");
         for (Tensor t : operands) sb.append(' ').append(t.shape()).append(' ').append(t.dtype()).append(';');
         sb.setLength(sb.length() - 1);
-        throw new IllegalArgumentException(sb.append(")").toString());
+        return new IllegalArgumentException(sb.append(")").toString());
     }
 }

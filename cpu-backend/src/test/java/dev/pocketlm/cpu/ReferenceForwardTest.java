@@ -138,6 +138,12 @@ class ReferenceForwardTest {
         assertArrayEquals(new float[]{1, 0}, Ops.attention(q, k, v, 1, 0).toFloats(), EPS);
     }
 
+    @Test void attentionRejectsPositionsPastTheCache() {
+        Tensor q = BE.zeros(DType.F32, 1, 1, 2), kv = BE.zeros(DType.F32, 2, 1, 2);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Ops.attention(q, kv, kv, 1, 2));
+        assertEquals("attention: positions 2..2 need 3 cached rows (operands: [1, 1, 2] F32; [2, 1, 2] F32; [2, 1, 2] F32)", e.getMessage());
+    }
+
     @Test void groupedQueryAttentionMatchesExplicitSoftmaxOfScores() {
         int queries = 2, heads = 4, kvHeads = 2, keys = 5, headDim = 3, pos0 = 2;
         float scale = 0.6f;

@@ -27,8 +27,11 @@ final class Gemm {
     /** Rows of a packed a panel (96 x KC floats, L2) and columns of a b panel (KC x 256, L2). */
     private static final int MC = 16 * MR;
     private static final int NC = 256;
-    /** Activation rows per pass of {@link #multiplyPacked}: bounds its packed copy (128 x 5632 floats: 2.9 MB). */
-    private static final int TOKENS_PER_PASS = 128;
+    /**
+     * Activation rows per pass of {@link #multiplyPacked} and of Q4_0's token tiles: bounds their copies of the
+     * activations (128 x 5632 floats: 2.9 MB).
+     */
+    static final int TOKENS_PER_PASS = 128;
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
     private static final ValueLayout.OfFloat FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED;
 

@@ -162,6 +162,16 @@ public final class VectorKernels implements Kernels {
      */
     private void packedMultiply(MemorySegment a, int rows, PackedWeight[] ws, int[] ns, int k, MemorySegment[] outs,
                               boolean parallel) {
+        if (rows > Gemm.TOKENS_PER_PASS) {
+            // a long prompt in passes: the activations' copies (a float row and a prepared row per token) stay bounded
+            for (int r0 = 0; r0 < rows; r0 += Gemm.TOKENS_PER_PASS) {
+                int count = Math.min(Gemm.TOKENS_PER_PASS, rows - r0);
+                MemorySegment[] passOuts = new MemorySegment[outs.length];
+                for (int i = 0; i < outs.length; i++) passOuts[i] = outs[i].asSlice(4L * r0 * ns[i], 4L * count * ns[i]);
+                packedMultiply(a.asSlice(4L * r0 * k, 4L * count * k), count, ws, ns, k, passOuts, parallel);
+            }
+            return;
+        }
         float[] x = activations(a, rows * k);
         int[] firstRow = new int[ws.length + 1];
         long bytes = 0;

@@ -214,6 +214,8 @@ class VectorKernelsTest {
             "Q4_0, 1, 2624, 6, false",
             // a prompt's token tiles: four tokens and two rows at a time, the last tile and row pair partial
             "Q4_0, 4, 2048, 2, false", "Q4_0, 9, 2624, 131, false", "Q4_0, 6, 576, 3, false", "Q4_0, 7, 1024, 65, true",
+            // a long prompt, in passes of 128 tokens
+            "Q4_0, 263, 576, 5, false",
             "Q8_0, 1, 512, 33, false", "Q8_0, 3, 2624, 19, false", "Q8_0, 2, 2048, 301, false", "Q8_0, 4, 576, 70, false",
             "Q8_0, 1, 1024, 8, true", "Q8_0, 3, 2624, 6, true", "Q8_0, 1, 2624, 1, false", "Q8_0, 1, 576, 2, false",
             "Q8_0, 2, 576, 3, false", "Q8_0, 1, 2624, 5, false", "Q8_0, 2, 2624, 6, false"})

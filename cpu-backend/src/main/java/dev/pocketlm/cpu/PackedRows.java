@@ -86,7 +86,7 @@ final class PackedRows implements PackedWeight {
     private static final int LOW_HALF_BIAS = 1 << 15;
     /** Weight rows a kernel call takes, each from its own part of the thread's range ({@link #multiply}). */
     private static final int ROWS_PER_PASS = 4;
-    /** Tokens a prompt's kernel call takes ({@link #dotQ4_0Tokens}), and weight rows that meet them all before the next. */
+    /** Tokens a prompt's kernel call takes ({@link #dotQ4_0Tile}), and weight rows that meet them all before the next. */
     private static final int TILE_TOKENS = 4, TILE_ROW_BLOCK = 64;
 
     private final DType dtype;
@@ -339,7 +339,7 @@ final class PackedRows implements PackedWeight {
         }
     }
 
-    /** Whether {@link #multiply} takes {@code xRows} activation rows (tokens) in tiles ({@link #dotQ4_0Tokens}). */
+    /** Whether {@link #multiply} takes {@code xRows} activation rows (tokens) in tiles ({@link #dotQ4_0Tile}). */
     boolean multipliesTokens(int xRows) { return dtype == DType.Q4_0 && xRows >= TILE_TOKENS; }
 
     private void multiplyRows(int start, int end, int xRows, MemorySegment xt, MemorySegment out, int n) {

@@ -38,8 +38,9 @@ public final class VectorKernels implements Kernels {
      */
     private static final int MATVEC_MIN_ROWS = 64;
     /**
-     * Below this many weight bytes a matvec runs on the calling thread: waking the pool costs microseconds, more than
-     * a small matrix takes (the embedded 192-wide model generated faster on the scalar reference than in parallel).
+     * Below this many weight bytes (times activation rows) a matvec runs on the calling thread: waking the pool costs
+     * microseconds, more than a small matrix takes (the embedded 192-wide model generated faster on the scalar reference
+     * than in parallel).
      */
     private static final long MATVEC_PARALLEL_BYTES = 256 << 10;
     /** Below this many multiply-adds, attention runs on the calling thread, for the same reason. */
@@ -179,7 +180,7 @@ public final class VectorKernels implements Kernels {
             firstRow[i + 1] = firstRow[i] + ns[i];
             bytes += ns[i] * ws[i].dtype().bytes(k);
         }
-        boolean split = parallel && bytes >= MATVEC_PARALLEL_BYTES;
+        boolean split = parallel && bytes * rows >= MATVEC_PARALLEL_BYTES; // a prompt's work grows with its tokens
         CpuThreads.RangeTask[] tasks = new CpuThreads.RangeTask[ws.length];
         if (ws[0] instanceof PanelRows) {
             boolean prescalable = true;

@@ -367,12 +367,15 @@ final class PackedRows implements PackedWeight {
      */
     private void multiplyTokens(int start, int end, int tokens, MemorySegment xt, MemorySegment out, int n) {
         float[] dots = Scratch.floats(Scratch.Slot.ROW_DOTS, TILE_TOKENS);
+        long stride = preparedBytes();
         for (int p = 0; p < panelStart.length; p++) {
             for (int block = start; block < end; block += TILE_ROW_BLOCK) {
+                int blockEnd = Math.min(end, block + TILE_ROW_BLOCK);
                 for (int t = 0; t < tokens; t += TILE_TOKENS) {
-                    for (int row = block; row < Math.min(end, block + TILE_ROW_BLOCK); row++) {
-                        dotQ4_0Tile(row, p, xt, t * preparedBytes(), dots);
-                        for (int i = 0; i < Math.min(TILE_TOKENS, tokens - t); i++) PackedWeight.store(out, 4L * (t + i) * n, row, dots[i], p == 0);
+                    int count = Math.min(TILE_TOKENS, tokens - t);
+                    for (int row = block; row < blockEnd; row++) {
+                        dotQ4_0Tile(row, p, xt, t * stride, dots);
+                        for (int i = 0; i < count; i++) PackedWeight.store(out, 4L * (t + i) * n, row, dots[i], p == 0);
                     }
                 }
             }

@@ -79,7 +79,7 @@ public final class VectorKernels implements Kernels {
             PackedWeight packed = weightForm ? ((CpuStorage) b.storage()).packedWeight(b.byteOffset(), bType, n, k, threads, parallel) : null;
             if (transB && rows <= MATVEC_MAX_ROWS) {
                 matvec(segment(a), rows, segment(b), bType, packed, n, k, segment(out), parallel);
-            } else if (packed instanceof PackedRows quantized && quantized.multipliesTokens(rows)) {
+            } else if (tokenTiles(packed, rows)) {
                 packedMultiply(segment(a), rows, new PackedWeight[]{packed}, new int[]{n}, k, new MemorySegment[]{segment(out)}, parallel);
             } else if (packed != null) {
                 Gemm.multiplyPacked(segment(a), packed, segment(out), rows, k, n, threads, parallel);
@@ -112,7 +112,7 @@ public final class VectorKernels implements Kernels {
             boolean packable = x.dtype() == DType.F32 && w.rank() == 2 && w.dim(1) == k
                     && WeightRows.supports(w.dtype()) && outs[i].dtype() == DType.F32;
             packed[i] = packable ? ((CpuStorage) w.storage()).packedWeight(w.byteOffset(), w.dtype(), w.dim(0), k, threads, parallel) : null;
-            boolean multiplies = rows <= MATVEC_MAX_ROWS || packed[i] instanceof PackedRows quantized && quantized.multipliesTokens(rows);
+            boolean multiplies = rows <= MATVEC_MAX_ROWS || tokenTiles(packed[i], rows);
             if (packed[i] == null || !multiplies || !packedAlike(packed[i], packed[0])) {
                 Kernels.super.linears(x, ws, outs);
                 return;
@@ -121,6 +121,11 @@ public final class VectorKernels implements Kernels {
             outSegments[i] = segment(outs[i]);
         }
         packedMultiply(segment(x), rows, packed, ns, k, outSegments, parallel);
+    }
+
+    /** Whether a matmul of {@code rows} activation rows on this packed weight takes its integer token tiles. */
+    private static boolean tokenTiles(PackedWeight packed, int rows) {
+        return packed instanceof PackedRows quantized && quantized.multipliesTokens(rows);
     }
 
     /** Whether two packed weights take the same prepared activations: both column panels, or rows of one dtype. */

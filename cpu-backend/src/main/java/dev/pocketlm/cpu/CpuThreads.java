@@ -2,14 +2,16 @@ package dev.pocketlm.cpu;
 
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * A persistent pool of daemon workers that run the chunks of one index range at a time, the calling thread
- * working alongside them. Sized to the available processors, or {@code -Dpocket.cpu.threads}. A call made while
- * the pool is busy (from a worker, or a second caller) runs inline, so nesting and concurrent use are safe.
- * The caller waits only for workers that joined the job: one descheduled by the OS (a busy shared machine)
- * leaves its chunks to the others instead of stalling the call.
+ * A persistent pool of daemon workers that run the parts of one index range at a time, the calling thread working
+ * alongside them: chunks handed out in order ({@link #forEach}), or a segment per thread with the finished threads
+ * taking what is left of the others' ({@link #forEachFromBothEnds}). Sized to the available processors, or
+ * {@code -Dpocket.cpu.threads}. A call made while the pool is busy (from a worker, or a second caller) runs inline, so
+ * nesting and concurrent use are safe. The caller waits only for workers that joined the job: one descheduled by the
+ * OS (a busy shared machine) leaves its parts to the others instead of stalling the call.
  */
 public final class CpuThreads {
     /** Runs indices {@code [start, end)} of a job. */
@@ -23,31 +25,89 @@ public final class CpuThreads {
     private static final int SPINS = 20_000;
     private static final CpuThreads SHARED = new CpuThreads(Integer.getInteger(PROPERTY, Runtime.getRuntime().availableProcessors()));
 
-    /** One call's range; workers that join it count themselves in {@code active} before taking a chunk. */
-    private static final class Job {
+    /** One call's range; workers that join it count themselves in {@code active} before taking a part. */
+    private abstract static sealed class Job permits Chunks, BothEnds {
         final RangeTask task;
-        final int count, grain, chunks;
-        final AtomicInteger nextChunk = new AtomicInteger();
         final AtomicInteger active = new AtomicInteger();
         volatile Throwable failure;
 
-        Job(RangeTask task, int count, int grain) {
-            this.task = task;
+        Job(RangeTask task) { this.task = task; }
+
+        /** Runs parts of the range until none is left; the first failure stops every thread's claims. */
+        final void runParts() {
+            try {
+                claimAndRun();
+            } catch (Throwable t) {
+                failure = t;
+                stop();
+            }
+        }
+
+        abstract void claimAndRun();
+
+        abstract void stop();
+    }
+
+    /** The range in chunks of {@code grain} indices, handed out in order. */
+    private static final class Chunks extends Job {
+        final int count, grain, chunks;
+        final AtomicInteger nextChunk = new AtomicInteger();
+
+        Chunks(RangeTask task, int count, int grain) {
+            super(task);
             this.count = count;
             this.grain = grain;
             this.chunks = (count + grain - 1) / grain;
         }
 
-        void runChunks() {
-            try {
-                for (int c = nextChunk.getAndIncrement(); c < chunks; c = nextChunk.getAndIncrement()) {
-                    int start = c * grain;
-                    task.run(start, Math.min(count, start + grain));
-                }
-            } catch (Throwable t) {
-                failure = t;
-                nextChunk.set(chunks); // hand out no more chunks
+        @Override void claimAndRun() {
+            for (int c = nextChunk.getAndIncrement(); c < chunks; c = nextChunk.getAndIncrement()) {
+                int start = c * grain;
+                task.run(start, Math.min(count, start + grain));
             }
+        }
+
+        @Override void stop() { nextChunk.set(chunks); }
+    }
+
+    /**
+     * Segments of the range, one per thread, each claimed from the front by the thread that takes it first, half of
+     * what is left at a time (at least {@code minPass} indices), so its claims are one run; a thread that has finished
+     * its own takes half of what is left of another's from the back, and so on until every segment is claimed. So the
+     * threads end within a pass of each other whichever runs slower, and each reads long runs of memory.
+     */
+    private static final class BothEnds extends Job {
+        final int minPass;
+        /** Per segment: its unclaimed range, the front index in the high 32 bits and the back (exclusive) in the low. */
+        final AtomicLong[] unclaimed;
+        final AtomicInteger nextEnd = new AtomicInteger();
+
+        BothEnds(RangeTask task, int[] segmentStarts, int minPass) {
+            super(task);
+            this.minPass = minPass;
+            unclaimed = new AtomicLong[segmentStarts.length - 1];
+            for (int s = 0; s < unclaimed.length; s++) unclaimed[s] = new AtomicLong((long) segmentStarts[s] << 32 | segmentStarts[s + 1]);
+        }
+
+        @Override void claimAndRun() {
+            for (int e = nextEnd.getAndIncrement(); e < 2 * unclaimed.length; e = nextEnd.getAndIncrement()) {
+                boolean front = e < unclaimed.length;
+                AtomicLong segment = unclaimed[e % unclaimed.length];
+                for (long range = segment.get(); ; range = segment.get()) {
+                    int from = (int) (range >>> 32), to = (int) range, left = to - from;
+                    if (left <= 0) break;
+                    int take = Math.min(left, Math.max(minPass, left / 2));
+                    long rest = front ? (long) (from + take) << 32 | to : (long) from << 32 | (to - take);
+                    if (!segment.compareAndSet(range, rest)) continue;
+                    if (front) task.run(from, from + take);
+                    else task.run(to - take, to);
+                }
+            }
+        }
+
+        @Override void stop() {
+            nextEnd.set(2 * unclaimed.length);
+            for (AtomicLong segment : unclaimed) segment.set(0);
         }
     }
 
@@ -78,18 +138,32 @@ public final class CpuThreads {
      * {@code parallel} (false when an operand is confined to the calling thread) and the pool is free.
      */
     public void forEach(int count, int grain, boolean parallel, RangeTask task) {
-        if (count <= 0) return;
-        if (!parallel || workers.length == 0 || count <= grain || !busy.compareAndSet(false, true)) {
-            task.run(0, count);
+        if (count > grain) run(count, parallel, new Chunks(task, count, grain));
+        else if (count > 0) task.run(0, count);
+    }
+
+    /**
+     * Runs {@code task} over the segments [segmentStarts[s], segmentStarts[s + 1]) in parallel as {@link BothEnds}
+     * does, each call within one segment and at least {@code minPass} indices; all of them in one call where the pool
+     * cannot share the work. For work whose threads should end together while each reads long runs of memory.
+     */
+    public void forEachFromBothEnds(int[] segmentStarts, int minPass, boolean parallel, RangeTask task) {
+        int count = segmentStarts[segmentStarts.length - 1];
+        if (segmentStarts.length > 2) run(count, parallel, new BothEnds(task, segmentStarts, minPass));
+        else if (count > 0) task.run(0, count);
+    }
+
+    private void run(int count, boolean parallel, Job job) {
+        if (!parallel || workers.length == 0 || !busy.compareAndSet(false, true)) {
+            job.task.run(0, count);
             return;
         }
         try {
-            Job job = new Job(task, count, grain);
             current = job;
             for (Worker w : workers) {
                 if (w.parked) LockSupport.unpark(w.thread);
             }
-            job.runChunks();
+            job.runParts();
             while (job.active.get() > 0) Thread.onSpinWait();
             Throwable failure = job.failure;
             if (failure instanceof RuntimeException r) throw r;
@@ -110,7 +184,7 @@ public final class CpuThreads {
                 Job job = awaitJob(seen);
                 seen = job;
                 job.active.incrementAndGet();
-                job.runChunks();
+                job.runParts();
                 job.active.decrementAndGet();
             }
         }

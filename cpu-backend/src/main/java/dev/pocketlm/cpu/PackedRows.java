@@ -85,7 +85,7 @@ final class PackedRows implements PackedWeight {
      */
     private static final int LOW_HALF_BIAS = 1 << 15;
     /** Weight rows a kernel call takes, each from its own part of the thread's range ({@link #multiply}). */
-    private static final int ROWS_PER_PASS = 4;
+    static final int ROWS_PER_PASS = 4;
     /** Tokens a prompt's kernel call takes ({@link #dotQ4_0Tile}), and weight rows that meet them all before the next. */
     private static final int TILE_TOKENS = 4, TILE_ROW_BLOCK = 64;
 
@@ -342,12 +342,32 @@ final class PackedRows implements PackedWeight {
     /** Whether {@link #multiply} takes {@code xRows} activation rows (tokens) in tiles ({@link #dotQ4_0Tile}). */
     boolean multipliesTokens(int xRows) { return dtype == DType.Q4_0 && xRows >= TILE_TOKENS; }
 
+    /**
+     * Whether a matvec of {@code xRows} rows may go to the threads in quads ({@link #multiplyQuads}): no tail, so a
+     * quad's dot products are whole after its kernel calls, and one column panel (TinyLlama's down projection, three
+     * panels, read a panel at a time for each claimed run of quads: DRAM matvecs 44.0 against 46.3 GB/s by chunks).
+     */
+    boolean multipliesQuads(int xRows) { return !multipliesTokens(xRows) && panelStart.length == 1 && groups * L * BLOCK == k; }
+
+    /**
+     * Quads [from, to) of rows [start, end), where {@link #multipliesQuads}: quad q is the kernel call's four rows
+     * start + q + j part (part = {@link MatvecQuads#quads}), those below end; {@link #multiply} takes all of them.
+     */
+    void multiplyQuads(int start, int end, int from, int to, int xRows, MemorySegment xt, MemorySegment out, int n) {
+        multiplyParts(start + from, start + to, MatvecQuads.quads(start, end), end, xRows, xt, out, n);
+    }
+
     private void multiplyRows(int start, int end, int xRows, MemorySegment xt, MemorySegment out, int n) {
-        int part = PackedWeight.partRows(start, end, ROWS_PER_PASS);
+        int part = MatvecQuads.quads(start, end);
+        multiplyParts(start, start + part, part, end, xRows, xt, out, n);
+    }
+
+    /** Rows a, a + part, a + 2 part and a + 3 part below end, for a in [from, to): each kernel call's four rows. */
+    private void multiplyParts(int from, int to, int part, int end, int xRows, MemorySegment xt, MemorySegment out, int n) {
         long stride = preparedBytes();
         float[] dots = Scratch.floats(Scratch.Slot.ROW_DOTS, ROWS_PER_PASS);
         for (int p = 0; p < panelStart.length; p++) {
-            for (int a = start; a < start + part; a++) {
+            for (int a = from; a < to; a++) {
                 int b = PackedWeight.partRow(a, 1, part, end), c = PackedWeight.partRow(a, 2, part, end), d = PackedWeight.partRow(a, 3, part, end);
                 for (int r = 0; r < xRows; r++) {
                     if (dtype == DType.Q4_0) dotQuantized(a, b, c, d, p, xt, r * stride, dots);

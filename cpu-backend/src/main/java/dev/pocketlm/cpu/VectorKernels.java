@@ -37,6 +37,8 @@ public final class VectorKernels implements Kernels {
      * median 73.7 -> 81.4 and 77.1 -> 79.0 tokens/s in two runs).
      */
     private static final int MATVEC_MIN_ROWS = 64;
+    /** The fewest quads (four weight rows each) a thread claims at once in {@link #multiplyQuads}. */
+    private static final int MIN_PASS_QUADS = 4;
     /**
      * Below this many weight bytes (times activation rows) a matvec runs on the calling thread: waking the pool costs
      * microseconds, more than a small matrix takes (the embedded 192-wide model generated faster on the scalar reference
@@ -209,6 +211,10 @@ public final class VectorKernels implements Kernels {
             threads.forEach(prepared, MATVEC_MAX_ROWS, parallel, (start, end) -> {
                 for (int r = start; r < end; r++) first.prepare(x, rows, r, xt);
             });
+            if (byQuads(ws, rows)) {
+                multiplyQuads(ws, rows, xt, outs, ns, split);
+                return;
+            }
             for (int i = 0; i < ws.length; i++) {
                 PackedRows quantized = (PackedRows) ws[i];
                 MemorySegment out = outs[i];
@@ -221,6 +227,31 @@ public final class VectorKernels implements Kernels {
             for (int i = 0; i < ws.length; i++) {
                 int from = Math.max(start, firstRow[i]), to = Math.min(end, firstRow[i + 1]);
                 if (from < to) tasks[i].run(from - firstRow[i], to - firstRow[i]);
+            }
+        });
+    }
+
+    private static boolean byQuads(PackedWeight[] ws, int rows) {
+        for (PackedWeight w : ws) {
+            if (!(w instanceof PackedRows quantized && quantized.multipliesQuads(rows))) return false;
+        }
+        return true;
+    }
+
+    /**
+     * The matvecs of {@link #packedMultiply} as {@link MatvecQuads}, one segment a thread, claimed from both ends
+     * ({@link CpuThreads#forEachFromBothEnds}): the threads end together, where fixed halves each ended 40-60 us
+     * apart on average, either one first (bench/README.md, session 12).
+     */
+    private void multiplyQuads(PackedWeight[] ws, int rows, MemorySegment xt, MemorySegment[] outs, int[] ns, boolean split) {
+        MatvecQuads plan = MatvecQuads.of(ns, split ? threads.size() : 1);
+        threads.forEachFromBothEnds(plan.segmentStarts(), MIN_PASS_QUADS, split, (start, end) -> {
+            for (MatvecQuads.Piece piece : plan.pieces()) {
+                int from = Math.max(start, piece.firstQuad()), to = Math.min(end, piece.quadEnd());
+                if (from < to) {
+                    int i = piece.matrix();
+                    ((PackedRows) ws[i]).multiplyQuads(piece.start(), piece.end(), from - piece.firstQuad(), to - piece.firstQuad(), rows, xt, outs[i], ns[i]);
+                }
             }
         });
     }

@@ -13,7 +13,12 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.util.Arrays;
 import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicIntegerArray;
+import java.util.concurrent.locks.LockSupport;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -473,6 +478,60 @@ class VectorKernelsTest {
             fail("the failure of a chunk must reach the caller");
         } catch (IllegalStateException e) {
             assertEquals("chunk 57", e.getMessage());
+        }
+    }
+
+    /**
+     * Segments claimed from both ends: every index once, every call inside one segment; threads that have finished
+     * their own segments take the back of one held up (here by a sleep per index); a failure reaches the caller.
+     */
+    @Test void threadPoolRunsSegmentsFromBothEndsEveryIndexOnce() {
+        CpuThreads pool = new CpuThreads(3);
+        int[] segmentStarts = {0, 1000, 1003, 4000, 4000};
+        AtomicIntegerArray hits = new AtomicIntegerArray(segmentStarts[segmentStarts.length - 1]);
+        Set<String> threadsOnSlowSegment = ConcurrentHashMap.newKeySet();
+        pool.forEachFromBothEnds(segmentStarts, 16, true, (start, end) -> {
+            int segment = 0;
+            while (segmentStarts[segment + 1] <= start) segment++;
+            assertTrue(end <= segmentStarts[segment + 1], "call [" + start + ", " + end + ") inside its segment");
+            if (segment == 0) {
+                threadsOnSlowSegment.add(Thread.currentThread().getName());
+                LockSupport.parkNanos(20_000L * (end - start));
+            }
+            for (int i = start; i < end; i++) hits.incrementAndGet(i);
+        });
+        for (int i = 0; i < hits.length(); i++) assertEquals(1, hits.get(i), "index " + i);
+        assertTrue(threadsOnSlowSegment.size() > 1, "the slow segment shared: " + threadsOnSlowSegment);
+        try {
+            pool.forEachFromBothEnds(new int[]{0, 50, 100}, 1, true, (start, end) -> {
+                if (start <= 57 && 57 < end) throw new IllegalStateException("index 57");
+            });
+            fail("the failure of a call must reach the caller");
+        } catch (IllegalStateException e) {
+            assertEquals("index 57", e.getMessage());
+        }
+    }
+
+    /** Each matrix's rows, split over the segments, are each in exactly one quad, every row of a quad below its end. */
+    @ParameterizedTest(name = "quads of {0} rows in {1} segments")
+    @CsvSource({"'1600,256,64', 2", "'5632,5632', 3", "'7', 2", "'3,1,2', 4", "'2048', 1"})
+    void matvecQuadsCoverEveryRowOnce(String rows, int segments) {
+        int[] ns = Arrays.stream(rows.split(",")).mapToInt(Integer::parseInt).toArray();
+        MatvecQuads plan = MatvecQuads.of(ns, segments);
+        int[][] hits = new int[ns.length][];
+        for (int i = 0; i < ns.length; i++) hits[i] = new int[ns[i]];
+        int next = 0;
+        for (MatvecQuads.Piece piece : plan.pieces()) {
+            assertEquals(next, piece.firstQuad(), "pieces numbered in order");
+            int part = MatvecQuads.quads(piece.start(), piece.end());
+            for (int a = piece.start(); a < piece.start() + part; a++) {
+                for (int j = 0; j < PackedRows.ROWS_PER_PASS && a + j * part < piece.end(); j++) hits[piece.matrix()][a + j * part]++;
+            }
+            next = piece.quadEnd();
+        }
+        assertEquals(next, plan.segmentStarts()[segments]);
+        for (int i = 0; i < ns.length; i++) {
+            for (int r = 0; r < ns[i]; r++) assertEquals(1, hits[i][r], "matrix " + i + ", row " + r);
         }
     }
 

@@ -144,8 +144,9 @@ public final class CpuThreads {
 
     /**
      * Runs {@code task} over the segments [segmentStarts[s], segmentStarts[s + 1]) in parallel as {@link BothEnds}
-     * does, each call within one segment and at least {@code minPass} indices; all of them in one call where the pool
-     * cannot share the work. For work whose threads should end together while each reads long runs of memory.
+     * does, each call within one segment and at least {@code minPass} indices where that many are left unclaimed in
+     * it; all of them in one call where the pool cannot share the work. For work whose threads should end together
+     * while each reads long runs of memory.
      */
     public void forEachFromBothEnds(int[] segmentStarts, int minPass, boolean parallel, RangeTask task) {
         int count = segmentStarts[segmentStarts.length - 1];

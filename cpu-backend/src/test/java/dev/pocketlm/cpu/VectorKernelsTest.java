@@ -221,6 +221,9 @@ class VectorKernelsTest {
             "Q4_0, 4, 2048, 2, false", "Q4_0, 9, 2624, 131, false", "Q4_0, 6, 576, 3, false", "Q4_0, 7, 1024, 65, true",
             // a long prompt, in passes of 128 tokens
             "Q4_0, 263, 576, 5, false",
+            // several column panels and no tail (two whole; three, the last partial), split between the threads
+            "Q4_0, 1, 4096, 130, true", "Q4_0, 1, 5120, 301, false", "Q4_0, 2, 5120, 67, false", "Q4_0, 8, 5120, 9, false",
+            "Q8_0, 1, 4096, 130, true", "Q8_0, 1, 5120, 301, false", "Q8_0, 3, 5120, 67, false",
             "Q8_0, 1, 512, 33, false", "Q8_0, 3, 2624, 19, false", "Q8_0, 2, 2048, 301, false", "Q8_0, 4, 576, 70, false",
             "Q8_0, 1, 1024, 8, true", "Q8_0, 3, 2624, 6, true", "Q8_0, 1, 2624, 1, false", "Q8_0, 1, 576, 2, false",
             "Q8_0, 2, 576, 3, false", "Q8_0, 1, 2624, 5, false", "Q8_0, 2, 2624, 6, false"})

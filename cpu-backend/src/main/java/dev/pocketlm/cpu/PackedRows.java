@@ -355,39 +355,45 @@ final class PackedRows implements PackedWeight {
 
     /**
      * Whether a matvec of {@code xRows} rows may go to the threads in quads ({@link #multiplyQuads}): no tail, so a
-     * quad's dot products are whole after its kernel calls, and one column panel (TinyLlama's down projection, three
-     * panels, claimed in quads too, each claim read a panel at a time: 8 layers' matvecs from DRAM 44.0 against 46.3
-     * GB/s with it in chunks).
+     * quad's dot products in each column panel are whole after its kernel calls.
      */
-    boolean multipliesQuads(int xRows) { return !multipliesTokens(xRows) && panelStart.length == 1 && groups * L * BLOCK == k; }
+    boolean multipliesQuads(int xRows) { return !multipliesTokens(xRows) && groups * L * BLOCK == k; }
+
+    /** Column panels a row is stored in. */
+    int panels() { return panelStart.length; }
 
     /**
-     * Quads [from, to) of rows [start, end), where {@link #multipliesQuads}: quad q is the kernel call's four rows
-     * start + q + j part (part = {@link MatvecQuads#quads}), those below end; {@link #multiply} takes all of them.
+     * Column panel {@code panel} of quads [from, to) of rows [start, end), where {@link #multipliesQuads}: quad q is the
+     * kernel call's four rows start + q + j part (part = {@link MatvecQuads#quads}), those below end; {@link #multiply}
+     * takes all of them. Their dot products with that panel are stored in out (not added).
      */
-    void multiplyQuads(int start, int end, int from, int to, int xRows, MemorySegment xt, MemorySegment out, int n) {
-        multiplyParts(start + from, start + to, MatvecQuads.quads(start, end), end, xRows, xt, out, n);
+    void multiplyQuads(int start, int end, int from, int to, int panel, int xRows, MemorySegment xt, MemorySegment out, int n) {
+        multiplyParts(start + from, start + to, MatvecQuads.quads(start, end), end, panel, panel + 1, xRows, xt, out, n);
     }
 
     private void multiplyRows(int start, int end, int xRows, MemorySegment xt, MemorySegment out, int n) {
         int part = MatvecQuads.quads(start, end);
-        multiplyParts(start, start + part, part, end, xRows, xt, out, n);
+        multiplyParts(start, start + part, part, end, 0, panelStart.length, xRows, xt, out, n);
     }
 
-    /** Rows a, a + part, a + 2 part and a + 3 part below end, for a in [from, to): each kernel call's four rows. */
-    private void multiplyParts(int from, int to, int part, int end, int xRows, MemorySegment xt, MemorySegment out, int n) {
+    /**
+     * Rows a, a + part, a + 2 part and a + 3 part below end, for a in [from, to): each kernel call's four rows, over
+     * column panels [firstPanel, panelEnd), their dot products summed into out.
+     */
+    private void multiplyParts(int from, int to, int part, int end, int firstPanel, int panelEnd, int xRows, MemorySegment xt,
+                               MemorySegment out, int n) {
         long stride = preparedBytes();
         float[] dots = Scratch.floats(Scratch.Slot.ROW_DOTS, ROWS_PER_PASS);
-        for (int p = 0; p < panelStart.length; p++) {
+        for (int p = firstPanel; p < panelEnd; p++) {
             for (int a = from; a < to; a++) {
                 int b = PackedWeight.partRow(a, 1, part, end), c = PackedWeight.partRow(a, 2, part, end), d = PackedWeight.partRow(a, 3, part, end);
                 for (int r = 0; r < xRows; r++) {
                     if (dtype == DType.Q4_0) dotQuantized(a, b, c, d, p, xt, r * stride, dots);
                     else dotQ8_0(a, b, c, d, p, xt, r * stride, dots);
                     long outRow = 4L * r * n;
-                    PackedWeight.storePair(out, outRow, a, b, dots[0], dots[1], p == 0);
-                    if (c != a) PackedWeight.store(out, outRow, c, dots[2], p == 0);
-                    if (d != a) PackedWeight.store(out, outRow, d, dots[3], p == 0);
+                    PackedWeight.storePair(out, outRow, a, b, dots[0], dots[1], p == firstPanel);
+                    if (c != a) PackedWeight.store(out, outRow, c, dots[2], p == firstPanel);
+                    if (d != a) PackedWeight.store(out, outRow, d, dots[3], p == firstPanel);
                 }
             }
         }

@@ -241,19 +241,39 @@ public final class VectorKernels implements Kernels {
     /**
      * The matvecs of {@link #packedMultiply} as {@link MatvecQuads}, one segment a thread, claimed from both ends
      * ({@link CpuThreads#forEachFromBothEnds}): the threads end together, where fixed halves each ended 40-60 us
-     * apart on average, either one first (bench/README.md, session 12).
+     * apart on average, either one first (bench/README.md, session 12). A matrix of several column panels is one unit
+     * of work per panel, so any thread may take any panel's quads: its first panel's dot products go to the output,
+     * the others' to rows of partial sums added after the job. TinyLlama's down projection (three panels) took fixed
+     * halves before, and one thread was often slower for a whole process (bench/README.md, session 14).
      */
     private void multiplyQuads(PackedWeight[] ws, int rows, MemorySegment xt, MemorySegment[] outs, int[] ns, boolean split) {
-        MatvecQuads plan = MatvecQuads.of(ns, split ? threads.size() : 1);
+        int[] panels = new int[ws.length];
+        long partialBytes = 0;
+        for (int i = 0; i < ws.length; i++) {
+            panels[i] = ((PackedRows) ws[i]).panels();
+            partialBytes += 4L * (panels[i] - 1) * rows * ns[i];
+        }
+        MemorySegment partials = Scratch.alignedFloats(Scratch.Slot.PANEL_PARTIALS, Math.max(1, partialBytes / 4));
+        MemorySegment[][] targets = new MemorySegment[ws.length][];
+        for (int i = 0, at = 0; i < ws.length; i++) {
+            targets[i] = new MemorySegment[panels[i]];
+            targets[i][0] = outs[i];
+            for (int p = 1; p < panels[i]; p++, at += 4 * rows * ns[i]) targets[i][p] = partials.asSlice(at, 4L * rows * ns[i]);
+        }
+        MatvecQuads plan = MatvecQuads.of(ns, panels, split ? threads.size() : 1);
         threads.forEachFromBothEnds(plan.segmentStarts(), MIN_PASS_QUADS, split, (start, end) -> {
             for (MatvecQuads.Piece piece : plan.pieces()) {
                 int from = Math.max(start, piece.firstQuad()), to = Math.min(end, piece.quadEnd());
                 if (from < to) {
                     int i = piece.matrix();
-                    ((PackedRows) ws[i]).multiplyQuads(piece.start(), piece.end(), from - piece.firstQuad(), to - piece.firstQuad(), rows, xt, outs[i], ns[i]);
+                    ((PackedRows) ws[i]).multiplyQuads(piece.start(), piece.end(), from - piece.firstQuad(), to - piece.firstQuad(),
+                            piece.panel(), rows, xt, targets[i][piece.panel()], ns[i]);
                 }
             }
         });
+        for (int i = 0; i < ws.length; i++) {
+            for (int p = 1; p < panels[i]; p++) zipRun(outs[i], targets[i][p], outs[i], 0, 0, rows * ns[i], false);
+        }
     }
 
     /** This thread's activation buffer holding the {@code count} floats of a. */

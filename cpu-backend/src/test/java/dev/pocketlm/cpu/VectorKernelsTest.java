@@ -221,7 +221,7 @@ class VectorKernelsTest {
             "Q4_0, 4, 2048, 2, false", "Q4_0, 9, 2624, 131, false", "Q4_0, 6, 576, 3, false", "Q4_0, 7, 1024, 65, true",
             // a long prompt, in passes of 128 tokens
             "Q4_0, 263, 576, 5, false",
-            // several column panels and no tail (two whole; three, the last partial), split between the threads
+            // several column panels and no tail (two whole; three, the last partial): each panel its own quads, claimed by either thread
             "Q4_0, 1, 4096, 130, true", "Q4_0, 1, 5120, 301, false", "Q4_0, 2, 5120, 67, false", "Q4_0, 8, 5120, 9, false",
             "Q8_0, 1, 4096, 130, true", "Q8_0, 1, 5120, 301, false", "Q8_0, 3, 5120, 67, false",
             "Q8_0, 1, 512, 33, false", "Q8_0, 3, 2624, 19, false", "Q8_0, 2, 2048, 301, false", "Q8_0, 4, 576, 70, false",
@@ -515,26 +515,36 @@ class VectorKernelsTest {
         }
     }
 
-    /** Each matrix's rows, split over the segments, are each in exactly one quad, every row of a quad below its end. */
-    @ParameterizedTest(name = "quads of {0} rows in {1} segments")
-    @CsvSource({"'1600,256,64', 2", "'5632,5632', 3", "'7', 2", "'3,1,2', 4", "'2048', 1"})
-    void matvecQuadsCoverEveryRowOnce(String rows, int segments) {
+    /**
+     * Each matrix's rows in each of its column panels, split over the segments, are each in exactly one quad, every row
+     * of a quad below its end; the panels of a matrix follow each other, and the matrices each other.
+     */
+    @ParameterizedTest(name = "quads of {0} rows in {1} panels, {2} segments")
+    @CsvSource({"'1600,256,64', '1,1,1', 2", "'5632,5632', '1,1', 3", "'7', '1', 2", "'3,1,2', '1,1,1', 4", "'2048', '1', 1",
+            "'2048', '3', 2", "'1600,256', '2,1', 2", "'5,9', '3,2', 3"})
+    void matvecQuadsCoverEveryRowOnce(String rows, String panelCounts, int segments) {
         int[] ns = Arrays.stream(rows.split(",")).mapToInt(Integer::parseInt).toArray();
-        MatvecQuads plan = MatvecQuads.of(ns, segments);
-        int[][] hits = new int[ns.length][];
-        for (int i = 0; i < ns.length; i++) hits[i] = new int[ns[i]];
-        int next = 0;
+        int[] panels = Arrays.stream(panelCounts.split(",")).mapToInt(Integer::parseInt).toArray();
+        MatvecQuads plan = MatvecQuads.of(ns, panels, segments);
+        int[][][] hits = new int[ns.length][][];
+        for (int i = 0; i < ns.length; i++) hits[i] = new int[panels[i]][ns[i]];
+        int next = 0, lastUnit = 0;
         for (MatvecQuads.Piece piece : plan.pieces()) {
             assertEquals(next, piece.firstQuad(), "pieces numbered in order");
+            int unit = Arrays.stream(panels).limit(piece.matrix()).sum() + piece.panel();
+            assertTrue(unit >= lastUnit, "panels and matrices in order");
+            lastUnit = unit;
             int part = MatvecQuads.quads(piece.start(), piece.end());
             for (int a = piece.start(); a < piece.start() + part; a++) {
-                for (int j = 0; j < PackedRows.ROWS_PER_PASS && a + j * part < piece.end(); j++) hits[piece.matrix()][a + j * part]++;
+                for (int j = 0; j < PackedRows.ROWS_PER_PASS && a + j * part < piece.end(); j++) hits[piece.matrix()][piece.panel()][a + j * part]++;
             }
             next = piece.quadEnd();
         }
         assertEquals(next, plan.segmentStarts()[segments]);
         for (int i = 0; i < ns.length; i++) {
-            for (int r = 0; r < ns[i]; r++) assertEquals(1, hits[i][r], "matrix " + i + ", row " + r);
+            for (int p = 0; p < panels[i]; p++) {
+                for (int r = 0; r < ns[i]; r++) assertEquals(1, hits[i][p][r], "matrix " + i + ", panel " + p + ", row " + r);
+            }
         }
     }
 

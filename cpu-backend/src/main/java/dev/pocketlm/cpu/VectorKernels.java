@@ -165,8 +165,9 @@ public final class VectorKernels implements Kernels {
 
     /**
      * outs[i][r, j] = x[r] . w_i[j] for weights packed {@link #packedAlike alike}, their rows one range split over
-     * the threads: matrix i's rows follow matrix i - 1's. Matvecs take one chunk per thread; a prompt's tiles, bound by
-     * compute, chunks of {@link #TILE_GRAIN} rows.
+     * the threads: matrix i's rows follow matrix i - 1's. Quantized matvecs without a tail go in quads claimed from both
+     * ends ({@link #multiplyQuads}), other matvecs in one chunk per thread; a prompt's tiles, bound by compute, in chunks
+     * of {@link #TILE_GRAIN} rows.
      */
     private void packedMultiply(MemorySegment a, int rows, PackedWeight[] ws, int[] ns, int k, MemorySegment[] outs,
                               boolean parallel) {

@@ -256,10 +256,11 @@ public final class VectorKernels implements Kernels {
         }
         MemorySegment partials = Scratch.alignedFloats(Scratch.Slot.PANEL_PARTIALS, Math.max(1, partialBytes / 4));
         MemorySegment[][] targets = new MemorySegment[ws.length][];
-        for (int i = 0, at = 0; i < ws.length; i++) {
+        long at = 0;
+        for (int i = 0; i < ws.length; i++) {
             targets[i] = new MemorySegment[panels[i]];
             targets[i][0] = outs[i];
-            for (int p = 1; p < panels[i]; p++, at += 4 * rows * ns[i]) targets[i][p] = partials.asSlice(at, 4L * rows * ns[i]);
+            for (int p = 1; p < panels[i]; p++, at += 4L * rows * ns[i]) targets[i][p] = partials.asSlice(at, 4L * rows * ns[i]);
         }
         MatvecQuads plan = MatvecQuads.of(ns, panels, split ? threads.size() : 1);
         threads.forEachFromBothEnds(plan.segmentStarts(), MIN_PASS_QUADS, split, (start, end) -> {

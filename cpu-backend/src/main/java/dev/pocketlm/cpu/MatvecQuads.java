@@ -28,26 +28,22 @@ record MatvecQuads(List<Piece> pieces, int[] segmentStarts) {
      * {@code segments} segments of rows.
      */
     static MatvecQuads of(int[] rows, int[] panels, int segments) {
-        List<int[]> units = new ArrayList<>(); // {matrix, panel}
-        for (int i = 0; i < rows.length; i++) {
-            for (int p = 0; p < panels[i]; p++) units.add(new int[]{i, p});
-        }
         long total = 0;
-        for (int[] unit : units) total += rows[unit[0]];
+        for (int i = 0; i < rows.length; i++) total += (long) rows[i] * panels[i];
         List<Piece> pieces = new ArrayList<>();
         int[] segmentStarts = new int[segments + 1];
         int quad = 0;
         for (int s = 0; s < segments; s++) {
             segmentStarts[s] = quad;
             long from = total * s / segments, to = total * (s + 1) / segments, first = 0;
-            for (int[] unit : units) {
-                int n = rows[unit[0]];
-                int start = (int) (Math.max(from, first) - first), end = (int) (Math.min(to, first + n) - first);
-                first += n;
-                if (start >= end) continue;
-                Piece piece = new Piece(unit[0], unit[1], start, end, quad);
-                pieces.add(piece);
-                quad = piece.quadEnd();
+            for (int i = 0; i < rows.length; i++) {
+                for (int p = 0; p < panels[i]; p++, first += rows[i]) {
+                    int start = (int) (Math.max(from, first) - first), end = (int) (Math.min(to, first + rows[i]) - first);
+                    if (start >= end) continue;
+                    Piece piece = new Piece(i, p, start, end, quad);
+                    pieces.add(piece);
+                    quad = piece.quadEnd();
+                }
             }
         }
         segmentStarts[segments] = quad;

@@ -249,18 +249,19 @@ public final class VectorKernels implements Kernels {
      */
     private void multiplyQuads(PackedWeight[] ws, int rows, MemorySegment xt, MemorySegment[] outs, int[] ns, boolean split) {
         int[] panels = new int[ws.length];
-        long partialBytes = 0;
+        long partialFloats = 0;
         for (int i = 0; i < ws.length; i++) {
             panels[i] = ((PackedRows) ws[i]).panels();
-            partialBytes += 4L * (panels[i] - 1) * rows * ns[i];
+            partialFloats += (long) (panels[i] - 1) * rows * ns[i];
         }
-        MemorySegment partials = Scratch.alignedFloats(Scratch.Slot.PANEL_PARTIALS, Math.max(1, partialBytes / 4));
+        MemorySegment partials = Scratch.alignedFloats(Scratch.Slot.PANEL_PARTIALS, Math.max(1, partialFloats));
         MemorySegment[][] targets = new MemorySegment[ws.length][];
         long at = 0;
         for (int i = 0; i < ws.length; i++) {
+            long bytes = 4L * rows * ns[i];
             targets[i] = new MemorySegment[panels[i]];
             targets[i][0] = outs[i];
-            for (int p = 1; p < panels[i]; p++, at += 4L * rows * ns[i]) targets[i][p] = partials.asSlice(at, 4L * rows * ns[i]);
+            for (int p = 1; p < panels[i]; p++, at += bytes) targets[i][p] = partials.asSlice(at, bytes);
         }
         MatvecQuads plan = MatvecQuads.of(ns, panels, split ? threads.size() : 1);
         threads.forEachFromBothEnds(plan.segmentStarts(), MIN_PASS_QUADS, split, (start, end) -> {

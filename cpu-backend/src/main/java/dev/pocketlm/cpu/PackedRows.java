@@ -27,11 +27,12 @@ import java.util.stream.IntStream;
  * cache lines, 13 GB/s; aligned words with the scales after them, 26; scales first, so a row is read front to
  * back, 47 (ggml's layout: 44). The activations are rearranged to match once per matmul ({@link #prepare}).
  * Both multiply activations quantized to 8 bits per block, as ggml's Q4_0 x Q8_0 and Q8_0 x Q8_0 dot products do
- * ({@link #prepare}), in 16-bit lanes: Q4_0 ({@link #dotQuantized}) 2L weights take a shift and AND, a 16-bit multiply
- * and add and an activation load, about 5 operations, where floats took 8 (TinyLlama Q4_0 matvecs from DRAM, one
- * thread, same process: 18.6 -> 23.0 GB/s; generation 48-50 -> 57-59 tokens/s); Q8_0 ({@link #dotQ8_0}), stored plus
- * 128, 5 operations where floats took 6, two of them FMAs (TinyLlama Q8_0, builds alternating in one JVM:
- * L3-resident matvecs 34-46 -> 43-70 GB/s, from DRAM 43.5 -> 51.6, generation median 31.3 -> 38.2 tokens/s).
+ * ({@link #prepare}), in 16-bit lanes: Q4_0 ({@link #dotQuantized}) 2L weights take a 16-bit multiply and add, three
+ * times in four a shift, and no AND (the prepared activations cancel the bits above the field), where floats took 8
+ * (TinyLlama Q4_0 matvecs from DRAM, one thread, same process: 18.6 -> 23.0 GB/s; generation 48-50 -> 57-59
+ * tokens/s); Q8_0 ({@link #dotQ8_0}), stored plus 128, 4.5 operations where floats took 6, two of them FMAs
+ * (TinyLlama Q8_0, builds alternating in one JVM: L3-resident matvecs 34-46 -> 43-70 GB/s, from DRAM 43.5 -> 51.6,
+ * generation median 31.3 -> 38.2 tokens/s).
  */
 final class PackedRows implements PackedWeight {
     private static final VectorSpecies<Float> F = WeightRows.F;
@@ -49,16 +50,6 @@ final class PackedRows implements PackedWeight {
     /** Gather map: lane l reads block l's int (BLOCK / 2 ints per block). */
     private static final int[] BLOCK_STRIDE = IntStream.range(0, L).map(l -> l * BLOCK / 2).toArray();
     private static final float ROUNDER = 0x1.8p23f;
-    /**
-     * Whether {@link #dotQuantized} takes the top nibble of each 16-bit half by one 16-bit shift (AVX-512: no AND
-     * needed), or by a 32-bit shift and AND: with 256-bit vectors C2 compiles that 16-bit shift as widening, per-lane
-     * 32-bit shifts and packing back (the word loop 145 -> 112 instructions without it; `-XX:UseAVX=2`, builds
-     * alternating in one JVM: L3-resident matvecs 1.036 and 1.116, 0.980 and 0.988 the other way round, generation
-     * won 3 of 4 rounds, median 35.7 -> 37.9 tokens/s). The prompt's tile kernel keeps the 16-bit shift: level.
-     */
-    private static final boolean SHORT_SHIFTS = L >= 16;
-    /** The low nibble of each 16-bit half of an int lane. */
-    private static final int NIBBLES = 0x000F000F;
     /** The low byte of each 16-bit half of an int lane. */
     private static final int LOW_BYTES = 0x00FF00FF;
     /**
@@ -290,6 +281,14 @@ final class PackedRows implements PackedWeight {
      * pair: a strided gather per slot moves them into blocks-in-lanes order. Q4_0's nibbles are stored plus 8, so a
      * half's offset is -8 times the sum of its 16 quants (added); Q8_0's bytes plus 128, so word m's offset is 128 times the sum
      * of the two quants each half's bytes multiply (slots 2m and 2m + 1), less {@link #LOW_HALF_BIAS} in low halves.
+     * The kernels take a field without masking off the fields above it (Q4_0: {@code word >>> 4f} as 32 bits, so a
+     * low half also holds the high half's low nibbles; Q8_0: the low byte as the whole half). Number the fields of b
+     * bits from the bottom (Q4_0: the word's eight nibbles, b = 4; Q8_0: a half's two bytes, b = 8): field j then
+     * meets sum over i <= j of 2^(b (j - i)) y_i modulo 2^16, y_i the stored activation field i multiplies. So
+     * a slot stores y_j = x_j - 2^b x_(j-1) ({@link #fieldBelow}), and that sum telescopes to x_j: each field's
+     * products come out exact modulo 2^16, as with an AND, one operation fewer per field and row (L3-resident
+     * matvecs, builds alternating in one JVM: Q4_0 1.030 and 1/0.958, Q8_0 1.055, Q4_0 with 256-bit vectors 1.064;
+     * 8 layers from DRAM Q4_0 44.2 -> 46.6 GB/s, Q8_0 level; prompt tiles 1.033).
      */
     void prepare(float[] x, int xRows, int r, MemorySegment xt) {
         int tile = tileTokens(xRows), t = r % tile, xOff = Math.min(r, xRows - 1) * k;
@@ -309,13 +308,14 @@ final class PackedRows implements PackedWeight {
             xt.set(FLOAT, unitAt(tileAt, b / L, tile, t, preparedScales() / UNIT_BYTES) + 4L * (b % L), amax / 127);
         }
         ShortVector lowHalfBias = (ShortVector) IntVector.broadcast(INTS, LOW_HALF_BIAS).reinterpretAsShorts();
+        short radix = (short) (1 << fieldBits());
         for (int g = 0; g < groups; g++) {
             // Q4_0 sums all 16 slots into one offset vector; Q8_0 each word's two slots into its own
             ShortVector halfSums = ShortVector.zero(SHORTS);
             for (int slot = 0; slot < Q_SLOTS; slot++) {
-                IntVector lanes = IntVector.fromArray(INTS, pairs, g * L * BLOCK / 2 + slot, BLOCK_STRIDE, 0);
-                lanes.intoMemorySegment(xt, unitAt(tileAt, g, tile, t, slot), LE);
-                halfSums = halfSums.add((ShortVector) lanes.reinterpretAsShorts());
+                ShortVector quants = (ShortVector) slotLanes(pairs, g, slot).reinterpretAsShorts();
+                quants.sub(fieldBelow(pairs, g, slot).mul(radix)).intoMemorySegment(xt, unitAt(tileAt, g, tile, t, slot), LE);
+                halfSums = halfSums.add(quants);
                 if (dtype == DType.Q8_0 && slot % 2 == 1) {
                     halfSums.mul((short) 128).sub(lowHalfBias).intoMemorySegment(xt, unitAt(tileAt, g, tile, t, Q_SLOTS + slot / 2), LE);
                     halfSums = ShortVector.zero(SHORTS);
@@ -323,6 +323,23 @@ final class PackedRows implements PackedWeight {
             }
             if (dtype == DType.Q4_0) halfSums.mul((short) -8).intoMemorySegment(xt, unitAt(tileAt, g, tile, t, Q_SLOTS), LE);
         }
+    }
+
+    /** Slot {@code slot}'s quantized activations of group g in blocks-in-lanes order, gathered from the block pairs. */
+    private static IntVector slotLanes(int[] pairs, int g, int slot) {
+        return IntVector.fromArray(INTS, pairs, g * L * BLOCK / 2 + slot, BLOCK_STRIDE, 0);
+    }
+
+    /**
+     * The activations of the field just below slot {@code slot}'s in each 16-bit half as the kernels read it, whose
+     * products the slot's stored quants cancel (see {@link #prepare}): Q4_0's nibble f - 1 (slot - 1), and for nibble
+     * 0 the low half's nibble 3 below the high half's (slot + 3, moved up a half: a 32-bit shift brings it along);
+     * Q8_0's low byte below the high one (slot - 1), nothing below the low one.
+     */
+    private ShortVector fieldBelow(int[] pairs, int g, int slot) {
+        if (dtype == DType.Q8_0) return slot % 2 == 0 ? ShortVector.zero(SHORTS) : (ShortVector) slotLanes(pairs, g, slot - 1).reinterpretAsShorts();
+        if (slot % 4 != 0) return (ShortVector) slotLanes(pairs, g, slot - 1).reinterpretAsShorts();
+        return (ShortVector) slotLanes(pairs, g, slot + 3).lanewise(VectorOperators.LSHL, 16).reinterpretAsShorts();
     }
 
     /**
@@ -424,13 +441,13 @@ final class PackedRows implements PackedWeight {
      * Q8_0: column panel p of rows rowA..rowD dotted with the quantized activations at byte xtOff, into dots[0..3] as
      * {@link #dotQuantized} does, as ggml's Q8_0 x Q8_0 dot product: integer
      * sums per block, scaled by d(w) d(x). A quant word's two 16-bit halves each hold two bytes (stored plus 128): the
-     * low bytes are an AND, the high ones a 32-bit shift and AND (a 16-bit shift took its count from a register, set
-     * anew before each one: 48 moves and 53 mask broadcasts in the compiled kernel, against 6 and 3; L3-resident
-     * matvecs 44-54 -> 47-58 GB/s); each multiplies its slot of activation quants and the two products add up in the
+     * low bytes are the halves as they are (see {@link #prepare}), the high ones a 32-bit shift and AND (a 16-bit
+     * shift took its count from a register, set anew before each one: 48 moves and 53 mask broadcasts in the compiled
+     * kernel, against 6 and 3; L3-resident matvecs 44-54 -> 47-58 GB/s; again 0.925 without the AND); each multiplies its slot of activation quants and the two products add up in the
      * half, wrapping. Less the word's offset, a half holds the sum of two products of signed quants, at most 2 * 128 *
      * 127 in magnitude, so exact, and (with {@link #LOW_HALF_BIAS}) the low half's bits read unsigned as its value.
      * Then an int lane is 65536 high + low: the kernel adds the lanes and their high halves (one arithmetic shift) over
-     * the group's eight words and takes the low halves' total as the difference at the end. Per word a row takes ten
+     * the group's eight words and takes the low halves' total as the difference at the end. Per word a row takes nine
      * operations, two of them shifts, and no FMA; the float products took four FMAs, which issue one a cycle here
      * (figures in the class comment). Four rows rather than two, sharing each word's three activation loads: from DRAM
      * 52.7 -> 56.6 and 37.5 -> 40.0 GB/s ({@code SameJvmAB}, both orders), L3-resident 1-5% faster; generation mixed
@@ -477,13 +494,13 @@ final class PackedRows implements PackedWeight {
                 ShortVector offset = ShortVector.fromMemorySegment(SHORTS, px, gx + Q_OFFSETS + 4L * L * m, LE);
                 IntVector u = IntVector.fromMemorySegment(INTS, wa, gw + 4L * L * m, LE), v = IntVector.fromMemorySegment(INTS, wb, gw + 4L * L * m, LE);
                 IntVector w = IntVector.fromMemorySegment(INTS, wc, gw + 4L * L * m, LE), z = IntVector.fromMemorySegment(INTS, wd, gw + 4L * L * m, LE);
-                IntVector pairsA = (IntVector) ((ShortVector) u.and(LOW_BYTES).reinterpretAsShorts()).mul(xLow)
+                IntVector pairsA = (IntVector) ((ShortVector) u.reinterpretAsShorts()).mul(xLow)
                         .add(((ShortVector) u.lanewise(VectorOperators.LSHR, 8).and(LOW_BYTES).reinterpretAsShorts()).mul(xHigh)).sub(offset).reinterpretAsInts();
-                IntVector pairsB = (IntVector) ((ShortVector) v.and(LOW_BYTES).reinterpretAsShorts()).mul(xLow)
+                IntVector pairsB = (IntVector) ((ShortVector) v.reinterpretAsShorts()).mul(xLow)
                         .add(((ShortVector) v.lanewise(VectorOperators.LSHR, 8).and(LOW_BYTES).reinterpretAsShorts()).mul(xHigh)).sub(offset).reinterpretAsInts();
-                IntVector pairsC = (IntVector) ((ShortVector) w.and(LOW_BYTES).reinterpretAsShorts()).mul(xLow)
+                IntVector pairsC = (IntVector) ((ShortVector) w.reinterpretAsShorts()).mul(xLow)
                         .add(((ShortVector) w.lanewise(VectorOperators.LSHR, 8).and(LOW_BYTES).reinterpretAsShorts()).mul(xHigh)).sub(offset).reinterpretAsInts();
-                IntVector pairsD = (IntVector) ((ShortVector) z.and(LOW_BYTES).reinterpretAsShorts()).mul(xLow)
+                IntVector pairsD = (IntVector) ((ShortVector) z.reinterpretAsShorts()).mul(xLow)
                         .add(((ShortVector) z.lanewise(VectorOperators.LSHR, 8).and(LOW_BYTES).reinterpretAsShorts()).mul(xHigh)).sub(offset).reinterpretAsInts();
                 lanesA = lanesA.add(pairsA);
                 highsA = highsA.add(pairsA.lanewise(VectorOperators.ASHR, 16));
@@ -519,9 +536,10 @@ final class PackedRows implements PackedWeight {
      * instructions less the loads (one core, L1: the word loop of two rows 46 cycles a group, 30 with the activation
      * loads hoisted out; four rows 36 per two rows). L3-resident matvecs (one layer's attention, both threads): 80-82
      * against 69-71 GB/s; from DRAM 2-6.5% slower (four streams a thread instead of two); generation level
-     * (bench/README.md, session 9). Nibble f of both halves of an int lane is one shift and AND; its
-     * products with the activation quants (at most 15 * 127) add up in 16-bit lanes, wrapping: with the half's
-     * offset, the sum is sum((q - 8) x), at most 16 * 8 * 127 in magnitude, so exact modulo 2^16. Per group the
+     * (bench/README.md, session 9). Nibble f of both halves of an int lane is one 32-bit shift, the
+     * nibbles above it left in ({@link #prepare}); its products with the activation quants add up in 16-bit lanes,
+     * wrapping: with the offsets, the two halves' total is sum((q - 8) x) over the block, at most 32 * 8 * 127 in
+     * magnitude, so exact modulo 2^16. Per group the
      * halves are added, converted and scaled by d(w) d(x). Each row has one accumulator, started at the negated
      * offsets: with two (nibbles 0 and 2, 1 and 3) C2 spilled them and reloaded the nibble mask before every AND in
      * AVX2's 16 registers (L3-resident matvecs with 256-bit vectors 10% faster with one, level with 512). An int
@@ -551,31 +569,23 @@ final class PackedRows implements PackedWeight {
                 long xs = gx + 16L * L * m;
                 ShortVector x0 = ShortVector.fromMemorySegment(SHORTS, px, xs, LE), x1 = ShortVector.fromMemorySegment(SHORTS, px, xs + 4L * L, LE);
                 ShortVector x2 = ShortVector.fromMemorySegment(SHORTS, px, xs + 8L * L, LE), x3 = ShortVector.fromMemorySegment(SHORTS, px, xs + 12L * L, LE);
-                halvesA = halvesA.add(((ShortVector) u.and(NIBBLES).reinterpretAsShorts()).mul(x0));
-                halvesB = halvesB.add(((ShortVector) v.and(NIBBLES).reinterpretAsShorts()).mul(x0));
-                halvesC = halvesC.add(((ShortVector) w.and(NIBBLES).reinterpretAsShorts()).mul(x0));
-                halvesD = halvesD.add(((ShortVector) z.and(NIBBLES).reinterpretAsShorts()).mul(x0));
-                halvesA = halvesA.add(((ShortVector) u.lanewise(VectorOperators.LSHR, 4).and(NIBBLES).reinterpretAsShorts()).mul(x1));
-                halvesB = halvesB.add(((ShortVector) v.lanewise(VectorOperators.LSHR, 4).and(NIBBLES).reinterpretAsShorts()).mul(x1));
-                halvesC = halvesC.add(((ShortVector) w.lanewise(VectorOperators.LSHR, 4).and(NIBBLES).reinterpretAsShorts()).mul(x1));
-                halvesD = halvesD.add(((ShortVector) z.lanewise(VectorOperators.LSHR, 4).and(NIBBLES).reinterpretAsShorts()).mul(x1));
-                halvesA = halvesA.add(((ShortVector) u.lanewise(VectorOperators.LSHR, 8).and(NIBBLES).reinterpretAsShorts()).mul(x2));
-                halvesB = halvesB.add(((ShortVector) v.lanewise(VectorOperators.LSHR, 8).and(NIBBLES).reinterpretAsShorts()).mul(x2));
-                halvesC = halvesC.add(((ShortVector) w.lanewise(VectorOperators.LSHR, 8).and(NIBBLES).reinterpretAsShorts()).mul(x2));
-                halvesD = halvesD.add(((ShortVector) z.lanewise(VectorOperators.LSHR, 8).and(NIBBLES).reinterpretAsShorts()).mul(x2));
-                // the top nibble of each half: a 16-bit shift needs no AND (one core: 23.9 -> 24.9 GB/s), where it is one instruction
-                ShortVector topU = SHORT_SHIFTS ? (ShortVector) u.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 12)
-                        : (ShortVector) u.lanewise(VectorOperators.LSHR, 12).and(NIBBLES).reinterpretAsShorts();
-                ShortVector topV = SHORT_SHIFTS ? (ShortVector) v.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 12)
-                        : (ShortVector) v.lanewise(VectorOperators.LSHR, 12).and(NIBBLES).reinterpretAsShorts();
-                ShortVector topW = SHORT_SHIFTS ? (ShortVector) w.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 12)
-                        : (ShortVector) w.lanewise(VectorOperators.LSHR, 12).and(NIBBLES).reinterpretAsShorts();
-                ShortVector topZ = SHORT_SHIFTS ? (ShortVector) z.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 12)
-                        : (ShortVector) z.lanewise(VectorOperators.LSHR, 12).and(NIBBLES).reinterpretAsShorts();
-                halvesA = halvesA.add(topU.mul(x3));
-                halvesB = halvesB.add(topV.mul(x3));
-                halvesC = halvesC.add(topW.mul(x3));
-                halvesD = halvesD.add(topZ.mul(x3));
+                // field f of every 16-bit half, the bits above it included: the prepared quants cancel their products
+                halvesA = halvesA.add(((ShortVector) u.reinterpretAsShorts()).mul(x0));
+                halvesB = halvesB.add(((ShortVector) v.reinterpretAsShorts()).mul(x0));
+                halvesC = halvesC.add(((ShortVector) w.reinterpretAsShorts()).mul(x0));
+                halvesD = halvesD.add(((ShortVector) z.reinterpretAsShorts()).mul(x0));
+                halvesA = halvesA.add(((ShortVector) u.lanewise(VectorOperators.LSHR, 4).reinterpretAsShorts()).mul(x1));
+                halvesB = halvesB.add(((ShortVector) v.lanewise(VectorOperators.LSHR, 4).reinterpretAsShorts()).mul(x1));
+                halvesC = halvesC.add(((ShortVector) w.lanewise(VectorOperators.LSHR, 4).reinterpretAsShorts()).mul(x1));
+                halvesD = halvesD.add(((ShortVector) z.lanewise(VectorOperators.LSHR, 4).reinterpretAsShorts()).mul(x1));
+                halvesA = halvesA.add(((ShortVector) u.lanewise(VectorOperators.LSHR, 8).reinterpretAsShorts()).mul(x2));
+                halvesB = halvesB.add(((ShortVector) v.lanewise(VectorOperators.LSHR, 8).reinterpretAsShorts()).mul(x2));
+                halvesC = halvesC.add(((ShortVector) w.lanewise(VectorOperators.LSHR, 8).reinterpretAsShorts()).mul(x2));
+                halvesD = halvesD.add(((ShortVector) z.lanewise(VectorOperators.LSHR, 8).reinterpretAsShorts()).mul(x2));
+                halvesA = halvesA.add(((ShortVector) u.lanewise(VectorOperators.LSHR, 12).reinterpretAsShorts()).mul(x3));
+                halvesB = halvesB.add(((ShortVector) v.lanewise(VectorOperators.LSHR, 12).reinterpretAsShorts()).mul(x3));
+                halvesC = halvesC.add(((ShortVector) w.lanewise(VectorOperators.LSHR, 12).reinterpretAsShorts()).mul(x3));
+                halvesD = halvesD.add(((ShortVector) z.lanewise(VectorOperators.LSHR, 12).reinterpretAsShorts()).mul(x3));
             }
             // per int lane (block), the sum of its 16-bit halves: the low one added into the high one, shifted down signed
             IntVector pairsA = (IntVector) halvesA.reinterpretAsInts(), pairsB = (IntVector) halvesB.reinterpretAsInts();
@@ -599,8 +609,8 @@ final class PackedRows implements PackedWeight {
      * Q4_0, {@link #TILE_TOKENS} tokens at once: column panel p of row {@code row} dotted with the prepared tile of four
      * tokens at byte tileAt of xt, into dots[0..3] (stored by the caller, as {@link #dotQuantized}'s: four calls a row
      * here cost 9% of a prompt's matmuls). The products are {@link
-     * #dotQuantized}'s, but a row's nibbles (a shift and AND) serve four tokens: per word and token 8 operations
-     * (multiply, add) and 1.5 of nibbles instead of 6. The tile's tokens sit side by side, unit by unit ({@link #unitAt}),
+     * #dotQuantized}'s, but a row's nibbles (three shifts) serve four tokens: per word and token 8 operations
+     * (multiply, add) and 0.75 of nibbles instead of 6. The tile's tokens sit side by side, unit by unit ({@link #unitAt}),
      * so every activation load is one slice plus a constant. One row a call: with two, or a loop over rows, the method
      * passed C2's inlining budget (18,000 nodes) before its end, and its last vector operations were calls on boxed
      * vectors (TinyLlama Q4_0 prompt 8 tokens/s); for the same reason nothing here is a helper.
@@ -620,11 +630,11 @@ final class PackedRows implements PackedWeight {
             ShortVector h3 = ShortVector.fromMemorySegment(SHORTS, x, offsets + 3 * UNIT_BYTES, LE);
             for (int m = 0; m < BLOCK / 8; m++) {
                 IntVector u = IntVector.fromMemorySegment(INTS, words, gw + 4L * L * m, LE);
-                // nibble f of both halves of each int lane; the top one needs no AND as a 16-bit shift
-                ShortVector q0 = (ShortVector) u.and(NIBBLES).reinterpretAsShorts();
-                ShortVector q1 = (ShortVector) u.lanewise(VectorOperators.LSHR, 4).and(NIBBLES).reinterpretAsShorts();
-                ShortVector q2 = (ShortVector) u.lanewise(VectorOperators.LSHR, 8).and(NIBBLES).reinterpretAsShorts();
-                ShortVector q3 = ((ShortVector) u.reinterpretAsShorts()).lanewise(VectorOperators.LSHR, 12);
+                // field f of every 16-bit half, the bits above it included, as in dotQuantized
+                ShortVector q0 = (ShortVector) u.reinterpretAsShorts();
+                ShortVector q1 = (ShortVector) u.lanewise(VectorOperators.LSHR, 4).reinterpretAsShorts();
+                ShortVector q2 = (ShortVector) u.lanewise(VectorOperators.LSHR, 8).reinterpretAsShorts();
+                ShortVector q3 = (ShortVector) u.lanewise(VectorOperators.LSHR, 12).reinterpretAsShorts();
                 // slot 4m + f of token t: unit 4 (4m + f) + t of the group, so unit 4f + t from s; the four offsets
                 // step a unit per token in place (as s + t, f1 + t, ... the kernel ran at 0.66x: ComputeAB tokens=64)
                 long s = gx + 4L * TILE_TOKENS * UNIT_BYTES * m, f1 = s + 4L * UNIT_BYTES, f2 = s + 8L * UNIT_BYTES, f3 = s + 12L * UNIT_BYTES;

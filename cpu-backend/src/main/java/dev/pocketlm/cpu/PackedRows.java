@@ -285,7 +285,7 @@ final class PackedRows implements PackedWeight {
      * low half also holds the high half's low nibbles; Q8_0: the low byte as the whole half). Number the fields of b
      * bits from the bottom (Q4_0: the word's eight nibbles, b = 4; Q8_0: a half's two bytes, b = 8): field j then
      * meets sum over i <= j of 2^(b (j - i)) y_i modulo 2^16, y_i the stored activation field i multiplies. So
-     * a slot stores y_j = x_j - 2^b x_(j-1) ({@link #fieldBelow}), and that sum telescopes to x_j: each field's
+     * a slot stores y_j = x_j - 2^b x_(j-1), and that sum telescopes to x_j: each field's
      * products come out exact modulo 2^16, as with an AND, one operation fewer per field and row (L3-resident
      * matvecs, builds alternating in one JVM: Q4_0 1.030 and 1/0.958, Q8_0 1.055, Q4_0 with 256-bit vectors 1.064;
      * 8 layers from DRAM Q4_0 44.2 -> 46.6 GB/s, Q8_0 level; prompt tiles 1.033).
@@ -309,15 +309,25 @@ final class PackedRows implements PackedWeight {
         }
         ShortVector lowHalfBias = (ShortVector) IntVector.broadcast(INTS, LOW_HALF_BIAS).reinterpretAsShorts();
         short radix = (short) (1 << fieldBits());
+        int perHalf = fields() / 2;
         for (int g = 0; g < groups; g++) {
             // Q4_0 sums all 16 slots into one offset vector; Q8_0 each word's two slots into its own
             ShortVector halfSums = ShortVector.zero(SHORTS);
-            for (int slot = 0; slot < Q_SLOTS; slot++) {
-                ShortVector quants = (ShortVector) slotLanes(pairs, g, slot).reinterpretAsShorts();
-                quants.sub(fieldBelow(pairs, g, slot).mul(radix)).intoMemorySegment(xt, unitAt(tileAt, g, tile, t, slot), LE);
-                halfSums = halfSums.add(quants);
-                if (dtype == DType.Q8_0 && slot % 2 == 1) {
-                    halfSums.mul((short) 128).sub(lowHalfBias).intoMemorySegment(xt, unitAt(tileAt, g, tile, t, Q_SLOTS + slot / 2), LE);
+            for (int first = 0; first < Q_SLOTS; first += perHalf) {
+                int last = first + perHalf - 1;
+                IntVector top = slotLanes(pairs, g, last);
+                // below each field, the one that stored quants cancel: below Q4_0's nibble 0, the low half's nibble 3
+                // in the high half (a 32-bit shift brings it along); nothing below Q8_0's low byte
+                ShortVector below = dtype == DType.Q4_0 ? (ShortVector) top.lanewise(VectorOperators.LSHL, 16).reinterpretAsShorts()
+                        : ShortVector.zero(SHORTS);
+                for (int slot = first; slot <= last; slot++) {
+                    ShortVector quants = (ShortVector) (slot == last ? top : slotLanes(pairs, g, slot)).reinterpretAsShorts();
+                    quants.sub(below.mul(radix)).intoMemorySegment(xt, unitAt(tileAt, g, tile, t, slot), LE);
+                    halfSums = halfSums.add(quants);
+                    below = quants;
+                }
+                if (dtype == DType.Q8_0) {
+                    halfSums.mul((short) 128).sub(lowHalfBias).intoMemorySegment(xt, unitAt(tileAt, g, tile, t, Q_SLOTS + first / 2), LE);
                     halfSums = ShortVector.zero(SHORTS);
                 }
             }
@@ -328,18 +338,6 @@ final class PackedRows implements PackedWeight {
     /** Slot {@code slot}'s quantized activations of group g in blocks-in-lanes order, gathered from the block pairs. */
     private static IntVector slotLanes(int[] pairs, int g, int slot) {
         return IntVector.fromArray(INTS, pairs, g * L * BLOCK / 2 + slot, BLOCK_STRIDE, 0);
-    }
-
-    /**
-     * The activations of the field just below slot {@code slot}'s in each 16-bit half as the kernels read it, whose
-     * products the slot's stored quants cancel (see {@link #prepare}): Q4_0's nibble f - 1 (slot - 1), and for nibble
-     * 0 the low half's nibble 3 below the high half's (slot + 3, moved up a half: a 32-bit shift brings it along);
-     * Q8_0's low byte below the high one (slot - 1), nothing below the low one.
-     */
-    private ShortVector fieldBelow(int[] pairs, int g, int slot) {
-        if (dtype == DType.Q8_0) return slot % 2 == 0 ? ShortVector.zero(SHORTS) : (ShortVector) slotLanes(pairs, g, slot - 1).reinterpretAsShorts();
-        if (slot % 4 != 0) return (ShortVector) slotLanes(pairs, g, slot - 1).reinterpretAsShorts();
-        return (ShortVector) slotLanes(pairs, g, slot + 3).lanewise(VectorOperators.LSHL, 16).reinterpretAsShorts();
     }
 
     /**

@@ -10,11 +10,11 @@ import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 
 /**
- * One query head's attention over its visible cache rows, read in place (F32 or F16 rows of {@code headDim},
- * {@code rowStride} bytes apart): the scores, then the softmax-weighted sum of values. Both loops are plain vector
- * code with no calls inside, holding q (scores) or four accumulators (the sum) in registers across the rows:
- * TinyLlama's 32 heads over 96 positions, two cores, cache-resident, 27 -> 8 us (through a row-dot call and an
- * array accumulator per position before).
+ * One query head's attention over its visible cache rows, read in place (F32 rows of {@code headDim}, {@code
+ * rowStride} bytes apart; F16 caches are {@link #stage staged} as F32 first): the scores, then the softmax-weighted
+ * sum of values. Both loops are plain vector code with no calls inside, holding q (scores) or four accumulators (the
+ * sum) in registers across the rows: TinyLlama's 32 heads over 96 positions, two cores, cache-resident, 27 -> 8 us
+ * (through a row-dot call and an array accumulator per position before).
  */
 final class AttentionRows {
     private static final VectorSpecies<Float> F = WeightRows.F;
@@ -26,10 +26,10 @@ final class AttentionRows {
     private AttentionRows() {}
 
     /** scores[s] = scale * q . k_s for s < visible: q the headDim floats at byte qAt of qs, k_s at kAt + s * rowStride of ks. */
-    static void scores(MemorySegment qs, long qAt, DType kType, MemorySegment ks, long kAt, long rowStride, int headDim,
+    static void scores(MemorySegment qs, long qAt, MemorySegment ks, long kAt, long rowStride, int headDim,
                        int visible, float scale, float[] scores) {
         if (headDim % (4 * L) != 0) {
-            scoresAnyWidth(qs, qAt, kType, ks, kAt, rowStride, headDim, visible, scale, scores);
+            scoresAnyWidth(qs, qAt, ks, kAt, rowStride, headDim, visible, scale, scores);
             return;
         }
         // q in four registers per 4L-wide slice, each row's slice then one load per register (one core, 64 wide:
@@ -41,29 +41,29 @@ final class AttentionRows {
             FloatVector q3 = FloatVector.fromMemorySegment(F, qs, qAt + 4L * (d + 3 * L), LE).mul(scale);
             long at = kAt;
             for (int s = 0; s < visible; s++, at += rowStride) {
-                FloatVector p = lanes(kType, ks, at, d).mul(q0), r = lanes(kType, ks, at, d + L).mul(q1);
-                p = lanes(kType, ks, at, d + 2 * L).fma(q2, p);
-                r = lanes(kType, ks, at, d + 3 * L).fma(q3, r);
+                FloatVector p = lanes(ks, at, d).mul(q0), r = lanes(ks, at, d + L).mul(q1);
+                p = lanes(ks, at, d + 2 * L).fma(q2, p);
+                r = lanes(ks, at, d + 3 * L).fma(q3, r);
                 float part = p.add(r).reduceLanes(VectorOperators.ADD);
                 scores[s] = d == 0 ? part : scores[s] + part;
             }
         }
     }
 
-    private static void scoresAnyWidth(MemorySegment qs, long qAt, DType kType, MemorySegment ks, long kAt, long rowStride,
+    private static void scoresAnyWidth(MemorySegment qs, long qAt, MemorySegment ks, long kAt, long rowStride,
                                        int headDim, int visible, float scale, float[] scores) {
         for (int s = 0; s < visible; s++, kAt += rowStride) {
             FloatVector acc = FloatVector.zero(F);
             int d = 0;
-            for (; d <= headDim - L; d += L) acc = lanes(kType, ks, kAt, d).fma(FloatVector.fromMemorySegment(F, qs, qAt + 4L * d, LE), acc);
+            for (; d <= headDim - L; d += L) acc = lanes(ks, kAt, d).fma(FloatVector.fromMemorySegment(F, qs, qAt + 4L * d, LE), acc);
             float dot = acc.reduceLanes(VectorOperators.ADD);
-            for (; d < headDim; d++) dot += element(kType, ks, kAt, d) * qs.get(FLOAT, qAt + 4L * d);
+            for (; d < headDim; d++) dot += element(ks, kAt, d) * qs.get(FLOAT, qAt + 4L * d);
             scores[s] = scale * dot;
         }
     }
 
     /** out = scale * sum_s p[s] v_s over s < visible, v_s at vAt + s * rowStride of vs; out the headDim floats at oAt of os. */
-    static void weightedSum(float[] p, int visible, DType vType, MemorySegment vs, long vAt, long rowStride, int headDim,
+    static void weightedSum(float[] p, int visible, MemorySegment vs, long vAt, long rowStride, int headDim,
                             float scale, MemorySegment os, long oAt) {
         int d = 0;
         for (; d <= headDim - 4 * L; d += 4 * L) {
@@ -71,10 +71,10 @@ final class AttentionRows {
             long at = vAt;
             for (int s = 0; s < visible; s++, at += rowStride) {
                 FloatVector ps = FloatVector.broadcast(F, p[s]);
-                a0 = lanes(vType, vs, at, d).fma(ps, a0);
-                a1 = lanes(vType, vs, at, d + L).fma(ps, a1);
-                a2 = lanes(vType, vs, at, d + 2 * L).fma(ps, a2);
-                a3 = lanes(vType, vs, at, d + 3 * L).fma(ps, a3);
+                a0 = lanes(vs, at, d).fma(ps, a0);
+                a1 = lanes(vs, at, d + L).fma(ps, a1);
+                a2 = lanes(vs, at, d + 2 * L).fma(ps, a2);
+                a3 = lanes(vs, at, d + 3 * L).fma(ps, a3);
             }
             a0.mul(scale).intoMemorySegment(os, oAt + 4L * d, LE);
             a1.mul(scale).intoMemorySegment(os, oAt + 4L * (d + L), LE);
@@ -84,23 +84,40 @@ final class AttentionRows {
         for (; d <= headDim - L; d += L) {
             FloatVector a = FloatVector.zero(F);
             long at = vAt;
-            for (int s = 0; s < visible; s++, at += rowStride) a = lanes(vType, vs, at, d).fma(FloatVector.broadcast(F, p[s]), a);
+            for (int s = 0; s < visible; s++, at += rowStride) a = lanes(vs, at, d).fma(FloatVector.broadcast(F, p[s]), a);
             a.mul(scale).intoMemorySegment(os, oAt + 4L * d, LE);
         }
         for (; d < headDim; d++) {
             float sum = 0;
             long at = vAt;
-            for (int s = 0; s < visible; s++, at += rowStride) sum += p[s] * element(vType, vs, at, d);
+            for (int s = 0; s < visible; s++, at += rowStride) sum += p[s] * element(vs, at, d);
             os.set(FLOAT, oAt + 4L * d, sum * scale);
         }
     }
 
-    /** Elements d..d+L of the F32 or F16 row at byte {@code at} of s, as floats. */
-    private static FloatVector lanes(DType t, MemorySegment s, long at, int d) {
-        return t == DType.F32 ? FloatVector.fromMemorySegment(F, s, at + 4L * d, LE) : WeightRows.load16(t, s, at + 2L * d);
+    /**
+     * Rows [from, to) of one KV head, each headDim F32 or F16 values at {@code at + s * rowStride} of src, as F32 rows
+     * of headDim floats side by side in dst (off-heap: read from a heap segment, the two loops above ran 2x slower).
+     */
+    static void stage(DType t, MemorySegment src, long at, long rowStride, int headDim, int from, int to, MemorySegment dst) {
+        for (int s = from; s < to; s++) {
+            long row = at + s * rowStride, staged = 4L * s * headDim;
+            if (t == DType.F32) {
+                MemorySegment.copy(src, row, dst, staged, 4L * headDim);
+                continue;
+            }
+            int d = 0;
+            for (; d <= headDim - L; d += L) WeightRows.load16(t, src, row + 2L * d).intoMemorySegment(dst, staged + 4L * d, LE);
+            for (; d < headDim; d++) dst.set(FLOAT, staged + 4L * d, Float.float16ToFloat(src.get(SHORT, row + 2L * d)));
+        }
     }
 
-    private static float element(DType t, MemorySegment s, long at, int d) {
-        return t == DType.F32 ? s.get(FLOAT, at + 4L * d) : Float.float16ToFloat(s.get(SHORT, at + 2L * d));
+    /** Elements d..d+L of the row at byte {@code at} of s. */
+    private static FloatVector lanes(MemorySegment s, long at, int d) {
+        return FloatVector.fromMemorySegment(F, s, at + 4L * d, LE);
+    }
+
+    private static float element(MemorySegment s, long at, int d) {
+        return s.get(FLOAT, at + 4L * d);
     }
 }

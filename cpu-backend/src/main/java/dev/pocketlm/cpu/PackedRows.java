@@ -50,6 +50,7 @@ final class PackedRows implements PackedWeight {
     /** Gather map: lane l reads block l's int (BLOCK / 2 ints per block). */
     private static final int[] BLOCK_STRIDE = IntStream.range(0, L).map(l -> l * BLOCK / 2).toArray();
     private static final float ROUNDER = 0x1.8p23f;
+    private static final int ROUNDER_BITS = Float.floatToRawIntBits(ROUNDER), ABS_BITS = 0x7fffffff;
     /** The low byte of each 16-bit half of an int lane. */
     private static final int LOW_BYTES = 0x00FF00FF;
     /**
@@ -296,14 +297,14 @@ final class PackedRows implements PackedWeight {
         int[] pairs = Scratch.ints(Scratch.Slot.QUANTIZED_PAIRS, groups * L * BLOCK / 2);
         for (int b = 0; b < groups * L; b++) {
             int from = xOff + b * BLOCK;
-            FloatVector magnitude = FloatVector.zero(F);
-            for (int i = 0; i < BLOCK; i += L) magnitude = magnitude.max(FloatVector.fromArray(F, x, from + i).abs());
-            float amax = magnitude.reduceLanes(VectorOperators.MAX), inverse = amax == 0 ? 0 : 127 / amax;
+            // |x| compared as int bits, which order as the floats do (a float max handles NaN and -0 in blends)
+            IntVector magnitude = IntVector.zero(INTS);
+            for (int i = 0; i < BLOCK; i += L) magnitude = magnitude.max(FloatVector.fromArray(F, x, from + i).reinterpretAsInts().and(ABS_BITS));
+            float amax = Float.intBitsToFloat(magnitude.reduceLanes(VectorOperators.MAX)), inverse = amax == 0 ? 0 : 127 / amax;
             for (int i = 0; i < BLOCK; i += L) {
-                // adding and subtracting 1.5 * 2^23 rounds to the nearest integer, ties to even (|v| <= 127)
-                FloatVector v = FloatVector.fromArray(F, x, from + i).mul(inverse).add(ROUNDER).sub(ROUNDER);
-                ((IntVector) v.convert(VectorOperators.F2I, 0).convertShape(VectorOperators.I2S, HALF_SHORTS, 0)
-                        .reinterpretAsInts()).intoArray(pairs, (b * BLOCK + i) / 2);
+                // adding 1.5 * 2^23 rounds to the nearest integer, ties to even (|v| <= 127), in the low mantissa bits
+                IntVector v = FloatVector.fromArray(F, x, from + i).mul(inverse).add(ROUNDER).reinterpretAsInts().sub(ROUNDER_BITS);
+                ((IntVector) v.convertShape(VectorOperators.I2S, HALF_SHORTS, 0).reinterpretAsInts()).intoArray(pairs, (b * BLOCK + i) / 2);
             }
             xt.set(FLOAT, unitAt(tileAt, b / L, tile, t, preparedScales() / UNIT_BYTES) + 4L * (b % L), amax / 127);
         }

@@ -11,6 +11,8 @@ final class RopeAngles {
     private int position, nRot = -1;
     private float freqBase;
     private float[] cos = new float[0], sin = new float[0];
+    /** Per pair lane of GGML's normal mode: cos i twice, and -sin i, sin i (see {@link #cosPairs}). */
+    private float[] cosPairs = new float[0], sinPairs = new float[0];
 
     private RopeAngles() {}
 
@@ -26,11 +28,16 @@ final class RopeAngles {
         if (cos.length < half) {
             cos = new float[half];
             sin = new float[half];
+            cosPairs = new float[2 * half];
+            sinPairs = new float[2 * half];
         }
         for (int i = 0; i < half; i++) {
             double angle = position * Math.pow(freqBase, -2.0 * i / nRot);
             cos[i] = (float) Math.cos(angle);
             sin[i] = (float) Math.sin(angle);
+            cosPairs[2 * i] = cosPairs[2 * i + 1] = cos[i];
+            sinPairs[2 * i] = -sin[i];
+            sinPairs[2 * i + 1] = sin[i];
         }
         this.position = position;
         this.nRot = nRot;
@@ -40,4 +47,12 @@ final class RopeAngles {
     float[] cos() { return cos; }
 
     float[] sin() { return sin; }
+
+    /**
+     * cos i at lanes 2i and 2i + 1: with {@link #sinPairs} (-sin i, sin i), a pair (a, b) rotates as (a, b) cos +
+     * (b, a) (-sin, sin), whole vectors at a time.
+     */
+    float[] cosPairs() { return cosPairs; }
+
+    float[] sinPairs() { return sinPairs; }
 }

@@ -431,7 +431,7 @@ class VectorKernelsTest {
 
     @ParameterizedTest(name = "rope {0} nRot={3} of [{1}, {2}, {4}] inverse={5}")
     @CsvSource({"NORMAL, 3, 4, 64, 64, false", "NEOX, 3, 4, 64, 64, false", "NEOX, 5, 2, 32, 48, true",
-            "NORMAL, 2, 3, 16, 20, true", "NEOX, 7, 32, 64, 64, false"})
+            "NORMAL, 2, 3, 16, 20, true", "NEOX, 7, 32, 64, 64, false", "NORMAL, 1, 32, 64, 64, false", "NORMAL, 4, 5, 40, 48, true"})
     void rope(RopeMode mode, int rows, int heads, int nRot, int headDim, boolean inverse) {
         int[] dims = {rows, heads, headDim};
         Operand x = operand(DType.F32, dims);

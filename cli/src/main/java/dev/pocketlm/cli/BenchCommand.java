@@ -37,6 +37,8 @@ final class BenchCommand implements Callable<Integer> {
 
     @Mixin ModelOptions options;
 
+    @Mixin KvCacheOption kvCache;
+
     @Option(names = "--prompt", defaultValue = "64", description = "Prompt tokens (default ${DEFAULT-VALUE}).") int promptTokens;
 
     @Option(names = "--gen", defaultValue = "32", description = "Generated tokens (default ${DEFAULT-VALUE}).") int genTokens;
@@ -52,12 +54,13 @@ final class BenchCommand implements Callable<Integer> {
     @Override public Integer call() throws Exception {
         if (promptTokens < 1 || genTokens < 2) throw new IllegalArgumentException("--prompt must be at least 1 and --gen at least 2, got " + promptTokens + " and " + genTokens);
         if (warmup < 0 || repeat < 1) throw new IllegalArgumentException("--warmup must be at least 0 and --repeat at least 1, got " + warmup + " and " + repeat);
+        DType kv = kvCache.dtype();
         try (Backend be = options.openBackend(); LoadedModel m = options.load(be)) {
             int vocab = m.model().config().vocabSize();
             SplittableRandom rng = new SplittableRandom(7);
             int[] prompt = new int[promptTokens];
             for (int i = 0; i < prompt.length; i++) prompt[i] = rng.nextInt(vocab);
-            Generator gen = new Generator(m.model(), SamplerSettings.greedy(), DType.F32);
+            Generator gen = new Generator(m.model(), SamplerSettings.greedy(), kv);
             int warmupRuns = warmUp(be, gen, prompt);
             double bestPrompt = 0;
             Generator.Stats best = null;
@@ -76,15 +79,15 @@ final class BenchCommand implements Callable<Integer> {
             double bestGen = best.generationTokensPerSecond(), gbps = weightBytes * bestGen / 1e9;
             double readGbps = readAroundBest.orElse(Double.NaN) / 1e9, fraction = gbps / readGbps; // NaN without a probe
             if (json) {
-                System.out.printf(Locale.ROOT, "{\"model\": \"%s\", \"backend\": \"%s\", \"prompt_tokens\": %d, \"generated_tokens\": %d, "
+                System.out.printf(Locale.ROOT, "{\"model\": \"%s\", \"backend\": \"%s\", \"kv_type\": \"%s\", \"prompt_tokens\": %d, \"generated_tokens\": %d, "
                                 + "\"prompt_tokens_per_s\": %.3f, \"generation_tokens_per_s\": %.3f, \"weight_bytes\": %d, \"achieved_gb_per_s\": %.3f, "
                                 + "\"read_gb_per_s\": %s, \"bandwidth_fraction\": %s, \"warmup_runs\": %d}%n",
-                        m.origin().replace("\\", "\\\\").replace("\"", "\\\""), be.name(), promptTokens, genTokens, bestPrompt, bestGen, weightBytes, gbps,
+                        m.origin().replace("\\", "\\\\").replace("\"", "\\\""), be.name(), kvCache.kvType.toLowerCase(Locale.ROOT), promptTokens, genTokens, bestPrompt, bestGen, weightBytes, gbps,
                         jsonNumber(readGbps), jsonNumber(fraction), warmupRuns);
             } else {
-                System.out.printf(Locale.ROOT, "%s on %s, best of %d runs after %d warm-up runs%nprompt %d tokens: %.1f tokens/s%n"
+                System.out.printf(Locale.ROOT, "%s on %s, KV cache %s, best of %d runs after %d warm-up runs%nprompt %d tokens: %.1f tokens/s%n"
                                 + "generation %d tokens: %.2f tokens/s%nweights streamed per token: %.1f MiB; achieved %.2f GB/s%n",
-                        m.origin(), be.name(), repeat, warmupRuns, promptTokens, bestPrompt, genTokens, bestGen, weightBytes / 1048576.0, gbps);
+                        m.origin(), be.name(), kvCache.kvType.toLowerCase(Locale.ROOT), repeat, warmupRuns, promptTokens, bestPrompt, genTokens, bestGen, weightBytes / 1048576.0, gbps);
                 if (readAroundBest.isPresent()) {
                     System.out.printf(Locale.ROOT, "memory read bandwidth measured before and after that run: %.1f GB/s; generation streamed %.0f%% of it%n",
                             readGbps, 100 * fraction);

@@ -58,8 +58,7 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--seed", description = "Sampling seed (default: random, printed).")
     Long seed;
 
-    @Option(names = "--kv-type", defaultValue = "f32", description = "KV cache type: f32 or f16 (default ${DEFAULT-VALUE}).")
-    String kvType;
+    @Mixin KvCacheOption kvCache;
 
     @Option(names = "--dump-logits", paramLabel = "FILE",
             description = "Write float32 little-endian logits rows [position][vocab] for every position fed.")
@@ -68,8 +67,7 @@ final class GenerateCommand implements Callable<Integer> {
     @Override public Integer call() throws Exception {
         long s = seed != null ? seed : System.nanoTime();
         SamplerSettings settings = new SamplerSettings(temperature, topK, topP, minP, repeatPenalty, 64, s);
-        DType kv = WeightTypes.parse(kvType);
-        if (kv != DType.F32 && kv != DType.F16) throw new IllegalArgumentException("--kv-type must be f32 or f16, got " + kvType);
+        DType kv = kvCache.dtype();
         PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
         try (Backend be = options.openBackend(); LoadedModel m = options.load(be)) {
             Tokenizer tok = m.tokenizer();

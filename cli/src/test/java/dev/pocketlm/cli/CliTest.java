@@ -19,6 +19,7 @@ import java.util.regex.Pattern;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The pocket command end to end, in process. */
@@ -140,6 +141,14 @@ class CliTest {
         assertEquals(weightBytes * tokensPerSecond / 1e9, achieved, 1e-3 + 1e-4 * achieved, bench.out());
         assertTrue(read > 0.1 && read < 1e5, "implausible host read bandwidth: " + bench.out());
         assertEquals(achieved / read, jsonNumber(bench.out(), "bandwidth_fraction"), 1e-3 + 1e-3 * achieved / read, bench.out());
+        assertTrue(bench.out().contains("\"kv_type\": \"f32\""), bench.out());
+        Run f16 = run("bench", "-m", model.toString(), "--backend", "cpu", "--kv-type", "f16", "--prompt", "8", "--gen", "4",
+                "--warmup", "0", "--repeat", "1", "--json");
+        assertEquals(0, f16.code(), f16.err());
+        assertTrue(f16.out().contains("\"kv_type\": \"f16\"") && jsonNumber(f16.out(), "generation_tokens_per_s") > 0, f16.out());
+        Run q8 = run("bench", "-m", model.toString(), "--kv-type", "q8_0");
+        assertNotEquals(0, q8.code());
+        assertTrue(q8.err().contains("--kv-type must be f32 or f16, got q8_0"), q8.err());
     }
 
     /** The number after {@code "key": } in a one-object JSON line. */

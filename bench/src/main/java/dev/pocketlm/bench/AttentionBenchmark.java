@@ -1,0 +1,93 @@
+package dev.pocketlm.bench;
+
+import dev.pocketlm.tensor.Backend;
+import dev.pocketlm.tensor.Backends;
+import dev.pocketlm.tensor.DType;
+import dev.pocketlm.tensor.Tensor;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+
+import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One generated token's attention at TinyLlama's shape (32 query heads, 4 KV heads of 64) over {@code positions}
+ * cached positions, the cache F32 or F16. With {@code fromDram}, each call takes the next of enough caches to fill
+ * 96 MiB, so that, as in a model whose weights stream between two layers' attention, the cache comes from DRAM; without,
+ * it stays in L2/L3. The {@code bytes} rate counts the K and V rows read, {@code flops} the scores' and the weighted
+ * sum's multiply-adds.
+ */
+@BenchmarkMode(Mode.Throughput)
+@OutputTimeUnit(TimeUnit.SECONDS)
+@Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED", "-Xmx2g"})
+@State(Scope.Benchmark)
+public class AttentionBenchmark {
+    private static final int HEADS = 32, KV_HEADS = 4, HEAD_DIM = 64;
+    private static final long DRAM_BYTES = 96L << 20;
+
+    /** Any backend spec; opencl and cuda run too (-p backend=opencl). */
+    @Param({"cpu"})
+    public String backend;
+
+    @Param({"96", "512"})
+    public int positions;
+
+    @Param({"F32", "F16"})
+    public DType kv;
+
+    @Param({"false", "true"})
+    public boolean fromDram;
+
+    private Backend device;
+    private Tensor q, out;
+    private Tensor[] keys, values;
+    private int next;
+    private long kvBytes;
+
+    @Setup(Level.Trial)
+    public void setUp() {
+        device = Backends.open(backend);
+        SplittableRandom random = new SplittableRandom(42);
+        q = device.fromFloats(TokenMatvecs.randomValues(random, HEADS * HEAD_DIM), 1, HEADS, HEAD_DIM);
+        out = device.empty(DType.F32, 1, HEADS, HEAD_DIM);
+        kvBytes = 2 * kv.bytes((long) positions * KV_HEADS * HEAD_DIM);
+        int caches = fromDram ? (int) Math.max(1, DRAM_BYTES / kvBytes) : 1;
+        keys = new Tensor[caches];
+        values = new Tensor[caches];
+        float[] cache = TokenMatvecs.randomValues(random, positions * KV_HEADS * HEAD_DIM);
+        for (int c = 0; c < caches; c++) {
+            keys[c] = device.fromFloats(kv, cache, positions, KV_HEADS, HEAD_DIM);
+            values[c] = device.fromFloats(kv, cache, positions, KV_HEADS, HEAD_DIM);
+        }
+    }
+
+    @TearDown(Level.Trial)
+    public void tearDown() {
+        q.close();
+        out.close();
+        for (int c = 0; c < keys.length; c++) {
+            keys[c].close();
+            values[c].close();
+        }
+        device.close();
+    }
+
+    @Benchmark
+    public void decodeStep(Traffic traffic) {
+        int c = next;
+        next = (next + 1) % keys.length;
+        device.kernels().attention(q, keys[c], values[c], (float) (1 / Math.sqrt(HEAD_DIM)), positions - 1, out);
+        device.synchronize();
+        traffic.bytes += kvBytes;
+        traffic.flops += 4L * HEADS * positions * HEAD_DIM;
+    }
+}

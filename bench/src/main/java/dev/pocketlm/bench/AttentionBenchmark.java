@@ -22,9 +22,9 @@ import java.util.concurrent.TimeUnit;
 /**
  * One generated token's attention at TinyLlama's shape (32 query heads, 4 KV heads of 64) over {@code positions}
  * cached positions, the cache F32 or F16. With {@code fromDram}, each call takes the next of enough caches to fill
- * 96 MiB, so that, as in a model whose weights stream between two layers' attention, the cache comes from DRAM; without,
- * it stays in L2/L3. The {@code bytes} rate counts the K and V rows read, {@code flops} the scores' and the weighted
- * sum's multiply-adds.
+ * 96 MiB, so that, as in a model whose weights stream between two layers' attention, the cache comes from DRAM;
+ * without, it stays in L2/L3. The {@code bytes} rate counts the K and V rows read, {@code flops} the scores' and the
+ * weighted sum's multiply-adds.
  */
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)

@@ -82,12 +82,12 @@ final class BenchCommand implements Callable<Integer> {
                 System.out.printf(Locale.ROOT, "{\"model\": \"%s\", \"backend\": \"%s\", \"kv_type\": \"%s\", \"prompt_tokens\": %d, \"generated_tokens\": %d, "
                                 + "\"prompt_tokens_per_s\": %.3f, \"generation_tokens_per_s\": %.3f, \"weight_bytes\": %d, \"achieved_gb_per_s\": %.3f, "
                                 + "\"read_gb_per_s\": %s, \"bandwidth_fraction\": %s, \"warmup_runs\": %d}%n",
-                        m.origin().replace("\\", "\\\\").replace("\"", "\\\""), be.name(), kvCache.kvType.toLowerCase(Locale.ROOT), promptTokens, genTokens, bestPrompt, bestGen, weightBytes, gbps,
+                        m.origin().replace("\\", "\\\\").replace("\"", "\\\""), be.name(), kv.name().toLowerCase(Locale.ROOT), promptTokens, genTokens, bestPrompt, bestGen, weightBytes, gbps,
                         jsonNumber(readGbps), jsonNumber(fraction), warmupRuns);
             } else {
                 System.out.printf(Locale.ROOT, "%s on %s, KV cache %s, best of %d runs after %d warm-up runs%nprompt %d tokens: %.1f tokens/s%n"
                                 + "generation %d tokens: %.2f tokens/s%nweights streamed per token: %.1f MiB; achieved %.2f GB/s%n",
-                        m.origin(), be.name(), kvCache.kvType.toLowerCase(Locale.ROOT), repeat, warmupRuns, promptTokens, bestPrompt, genTokens, bestGen, weightBytes / 1048576.0, gbps);
+                        m.origin(), be.name(), kv.name().toLowerCase(Locale.ROOT), repeat, warmupRuns, promptTokens, bestPrompt, genTokens, bestGen, weightBytes / 1048576.0, gbps);
                 if (readAroundBest.isPresent()) {
                     System.out.printf(Locale.ROOT, "memory read bandwidth measured before and after that run: %.1f GB/s; generation streamed %.0f%% of it%n",
                             readGbps, 100 * fraction);

@@ -286,9 +286,8 @@ final class PackedRows implements PackedWeight {
      * low half also holds the high half's low nibbles; Q8_0: the low byte as the whole half). Number the fields of b
      * bits from the bottom (Q4_0: the word's eight nibbles, b = 4; Q8_0: a half's two bytes, b = 8): field j then
      * meets sum over i <= j of 2^(b (j - i)) y_i modulo 2^16, y_i the stored activation field i multiplies. So
-     * a slot stores y_j = x_j - 2^b x_(j-1), and that sum telescopes to x_j: each field's
-     * products come out exact modulo 2^16, as with an AND, one operation fewer per field and row (L3-resident
-     * matvecs, builds alternating in one JVM: Q4_0 1.030 and 1/0.958, Q8_0 1.055, Q4_0 with 256-bit vectors 1.064;
+     * a slot stores y_j = x_j - 2^b x_(j-1), and that sum telescopes to x_j: each field's products come out exact
+     * modulo 2^16, as with an AND, one operation fewer per field and row (L3-resident matvecs, builds alternating in one JVM: Q4_0 1.030 and 1/0.958, Q8_0 1.055, Q4_0 with 256-bit vectors 1.064;
      * 8 layers from DRAM Q4_0 44.2 -> 46.6 GB/s, Q8_0 level; prompt tiles 1.033).
      */
     void prepare(float[] x, int xRows, int r, MemorySegment xt) {
@@ -442,8 +441,8 @@ final class PackedRows implements PackedWeight {
      * sums per block, scaled by d(w) d(x). A quant word's two 16-bit halves each hold two bytes (stored plus 128): the
      * low bytes are the halves as they are (see {@link #prepare}), the high ones a 32-bit shift and AND (a 16-bit
      * shift took its count from a register, set anew before each one: 48 moves and 53 mask broadcasts in the compiled
-     * kernel, against 6 and 3; L3-resident matvecs 44-54 -> 47-58 GB/s; again 0.925 without the AND); each multiplies its slot of activation quants and the two products add up in the
-     * half, wrapping. Less the word's offset, a half holds the sum of two products of signed quants, at most 2 * 128 *
+     * kernel, against 6 and 3; L3-resident matvecs 44-54 -> 47-58 GB/s; again 0.925 without the AND); each multiplies
+     * its slot of activation quants and the two products add up in the half, wrapping. Less the word's offset, a half holds the sum of two products of signed quants, at most 2 * 128 *
      * 127 in magnitude, so exact, and (with {@link #LOW_HALF_BIAS}) the low half's bits read unsigned as its value.
      * Then an int lane is 65536 high + low: the kernel adds the lanes and their high halves (one arithmetic shift) over
      * the group's eight words and takes the low halves' total as the difference at the end. Per word a row takes nine
@@ -535,11 +534,10 @@ final class PackedRows implements PackedWeight {
      * instructions less the loads (one core, L1: the word loop of two rows 46 cycles a group, 30 with the activation
      * loads hoisted out; four rows 36 per two rows). L3-resident matvecs (one layer's attention, both threads): 80-82
      * against 69-71 GB/s; from DRAM 2-6.5% slower (four streams a thread instead of two); generation level
-     * (bench/README.md, session 9). Nibble f of both halves of an int lane is one 32-bit shift, the
-     * nibbles above it left in ({@link #prepare}); its products with the activation quants add up in 16-bit lanes,
-     * wrapping: with the offsets, the two halves' total is sum((q - 8) x) over the block, at most 32 * 8 * 127 in
-     * magnitude, so exact modulo 2^16. Per group the
-     * halves are added, converted and scaled by d(w) d(x). Each row has one accumulator, started at the negated
+     * (bench/README.md, session 9). Nibble f of both halves of an int lane is one 32-bit shift, the nibbles above it
+     * left in ({@link #prepare}); its products with the activation quants add up in 16-bit lanes, wrapping: with the
+     * offsets, the two halves' total is sum((q - 8) x) over the block, at most 32 * 8 * 127 in magnitude, so exact
+     * modulo 2^16. Per group the halves are added, converted and scaled by d(w) d(x). Each row has one accumulator, started at the negated
      * offsets: with two (nibbles 0 and 2, 1 and 3) C2 spilled them and reloaded the nibble mask before every AND in
      * AVX2's 16 registers (L3-resident matvecs with 256-bit vectors 10% faster with one, level with 512). An int
      * lane's halves add up in one shift and add before the shift down (six operations a row and group before, four
@@ -609,8 +607,8 @@ final class PackedRows implements PackedWeight {
      * tokens at byte tileAt of xt, into dots[0..3] (stored by the caller, as {@link #dotQuantized}'s: four calls a row
      * here cost 9% of a prompt's matmuls). The products are {@link
      * #dotQuantized}'s, but a row's nibbles (three shifts) serve four tokens: per word and token 8 operations
-     * (multiply, add) and 0.75 of nibbles instead of 6. The tile's tokens sit side by side, unit by unit ({@link #unitAt}),
-     * so every activation load is one slice plus a constant. One row a call: with two, or a loop over rows, the method
+     * (multiply, add) and 0.75 of nibbles instead of 6. The tile's tokens sit side by side, unit by unit ({@link
+     * #unitAt}), so every activation load is one slice plus a constant. One row a call: with two, or a loop over rows, the method
      * passed C2's inlining budget (18,000 nodes) before its end, and its last vector operations were calls on boxed
      * vectors (TinyLlama Q4_0 prompt 8 tokens/s); for the same reason nothing here is a helper.
      */

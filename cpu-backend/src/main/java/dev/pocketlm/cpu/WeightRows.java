@@ -328,7 +328,8 @@ final class WeightRows {
         return false;
     }
 
-    private static float scalar16(DType t, short h) {
+    /** One F16 or BF16 value as a float. */
+    static float scalar16(DType t, short h) {
         return t == DType.F16 ? Float.float16ToFloat(h) : Float.intBitsToFloat(h << 16);
     }
 }

@@ -61,9 +61,11 @@ public interface Kernels {
     void softmax(Tensor x, float scale, boolean causal, int offset, Tensor out);
 
     /**
-     * Causal attention against a KV cache. q [T, Hq, D] F32; k, v [S, Hkv, D] F32 or F16 (rows = positions);
-     * query t sits at position pos0 + t and sees keys s <= pos0 + t. Hq % Hkv == 0 and query head h uses KV head
-     * h / (Hq / Hkv). out [T, Hq, D] = softmax(scale * q k^T) v.
+     * Causal attention against a KV cache. q [T, Hq, D] F32; k, v [S, Hkv, D] F32 or F16, each row of D contiguous
+     * but positions {@code k.stride(0)} and heads {@code k.stride(1)} elements apart (v has k's strides): a
+     * position-major cache is contiguous, a head-major one [Hkv, S, D] comes as its permuted view. Query t sits at
+     * position pos0 + t and sees keys s <= pos0 + t. Hq % Hkv == 0 and query head h uses KV head h / (Hq / Hkv).
+     * out [T, Hq, D] = softmax(scale * q k^T) v.
      */
     void attention(Tensor q, Tensor k, Tensor v, float scale, int pos0, Tensor out);
 

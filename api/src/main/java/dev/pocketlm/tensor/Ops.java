@@ -265,7 +265,8 @@ public final class Ops {
     /**
      * Causal attention of q [T, Hq, D] against k, v [S, Hkv, D] (F32 or F16) with queries at positions
      * pos0..pos0+T-1: the fused inference kernel (not differentiable; training composes {@link #matmul} and
-     * {@link #softmax}).
+     * {@link #softmax}). k and v may be strided views with contiguous rows and equal strides (a head-major cache's
+     * permuted view); others are copied contiguous first.
      */
     public static Tensor attention(Tensor q, Tensor k, Tensor v, float scale, int pos0) {
         String op = "attention";
@@ -282,7 +283,9 @@ public final class Ops {
             throw invalid(op, "positions " + pos0 + ".." + (pos0 + q.dim(0) - 1) + " need " + (pos0 + q.dim(0)) + " cached rows", q, k, v);
         }
         Tensor out = be.empty(DType.F32, q.shape());
-        be.kernels().attention(contiguousInput(q), contiguousInput(k), contiguousInput(v), scale, pos0, out);
+        boolean cacheLayout = k.stride(2) == 1 && Arrays.equals(k.strides(), v.strides());
+        be.kernels().attention(contiguousInput(q), cacheLayout ? k : contiguousInput(k), cacheLayout ? v : contiguousInput(v),
+                scale, pos0, out);
         return out;
     }
 
@@ -350,17 +353,30 @@ public final class Ops {
     }
 
     /**
-     * Writes src into the existing contiguous tensor dst (a view such as a KV-cache slice), converting between F32,
-     * F16 and BF16; not differentiable.
+     * Writes src into the existing tensor dst (a view such as a KV-cache slice, contiguous or strided), converting
+     * between F32, F16 and BF16; not differentiable.
      */
     public static void assign(Tensor dst, Tensor src) {
         String op = "assign";
         sameBackend(op, dst, src);
         require(dst.shape().equals(src.shape()), op, "dst and src must have the same shape", dst, src);
-        require(dst.isContiguous(), op, "dst must be contiguous", dst, src);
         require(convertible(src.dtype(), dst.dtype()), op, "cannot convert " + src.dtype() + " to " + dst.dtype()
                 + " (supported: F32, F16, BF16 among themselves)", dst, src);
-        dst.backend().kernels().copy(src, dst);
+        copyInto(dst, src);
+    }
+
+    /**
+     * Kernels write contiguous outputs: a strided dst (a head-major KV cache's new positions, one block per head) is
+     * copied block by block, split along its first dimension longer than 1 until each piece is contiguous.
+     */
+    private static void copyInto(Tensor dst, Tensor src) {
+        if (dst.isContiguous()) {
+            dst.backend().kernels().copy(src, dst);
+            return;
+        }
+        int d = 0;
+        while (dst.dim(d) == 1) d++;
+        for (int i = 0; i < dst.dim(d); i++) copyInto(dst.narrow(d, i, 1), src.narrow(d, i, 1));
     }
 
     private static boolean convertible(DType from, DType to) {

@@ -69,7 +69,15 @@ public final class Tensor implements AutoCloseable {
 
     public long stride(int i) { return strides[i < 0 ? strides.length + i : i]; }
 
-    public boolean isContiguous() { return Arrays.equals(strides, shape.contiguousStrides()); }
+    /** Whether the elements lie in row-major order without gaps; a dimension of size 1 may have any stride. */
+    public boolean isContiguous() {
+        long expected = 1;
+        for (int i = rank() - 1; i >= 0; i--) {
+            if (shape.dim(i) != 1 && strides[i] != expected) return false;
+            expected *= shape.dim(i);
+        }
+        return true;
+    }
 
     public boolean isClosed() { return storage.isFreed(); }
 

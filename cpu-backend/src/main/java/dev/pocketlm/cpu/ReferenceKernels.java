@@ -69,6 +69,7 @@ public final class ReferenceKernels implements Kernels {
         }
         int queries = q.dim(0), heads = q.dim(1), headDim = q.dim(2), kvHeads = k.dim(1);
         int headsPerKv = heads / kvHeads;
+        long positionStride = k.stride(0), headStride = k.stride(1); // v's are the same
         MemorySegment qs = segment(q), ks = segment(k), vs = segment(v), os = segment(out);
         rows(queries * heads, q, k, v, out).forEach(row -> {
             int t = row / heads, kvHead = row % heads / headsPerKv;
@@ -76,14 +77,14 @@ public final class ReferenceKernels implements Kernels {
             double[] scores = new double[pos0 + t + 1]; // keys 0..pos0+t are visible
             float[] key = new float[headDim];
             for (int s = 0; s < scores.length; s++) {
-                k.dtype().codec().decode(ks, k.dtype().bytes(((long) s * kvHeads + kvHead) * headDim), key, 0, headDim);
+                k.dtype().codec().decode(ks, k.dtype().bytes(s * positionStride + kvHead * headStride), key, 0, headDim);
                 scores[s] = scale * dot(query, key);
             }
             double[] logP = logSoftmax(scores);
             double[] acc = new double[headDim];
             float[] value = new float[headDim];
             for (int s = 0; s < scores.length; s++) {
-                v.dtype().codec().decode(vs, v.dtype().bytes(((long) s * kvHeads + kvHead) * headDim), value, 0, headDim);
+                v.dtype().codec().decode(vs, v.dtype().bytes(s * positionStride + kvHead * headStride), value, 0, headDim);
                 double p = Math.exp(logP[s]);
                 for (int d = 0; d < headDim; d++) acc[d] += p * value[d];
             }

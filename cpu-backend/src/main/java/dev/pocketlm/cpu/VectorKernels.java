@@ -302,7 +302,9 @@ public final class VectorKernels implements Kernels {
         int heads = q.dim(1), headDim = q.dim(2), kvHeads = k.dim(1), headsPerKv = heads / kvHeads;
         MemorySegment qs = segment(q), ks = segment(k), vs = segment(v), os = segment(out);
         DType kType = k.dtype(), vType = v.dtype();
-        long kRowBytes = kType.bytes(headDim), vRowBytes = vType.bytes(headDim);
+        // a head's rows are a cache row apart in a position-major cache, one after another in a head-major one
+        long kRowStride = kType.bytes(k.stride(0)), kHeadStride = kType.bytes(k.stride(1));
+        long vRowStride = vType.bytes(v.stride(0)), vHeadStride = vType.bytes(v.stride(1));
         int rows = q.dim(0) * heads;
         long work = (long) rows * (pos0 + q.dim(0)) * headDim;
         boolean split = work >= ATTENTION_PARALLEL_WORK && shareable(q, k, v, out);
@@ -316,18 +318,18 @@ public final class VectorKernels implements Kernels {
             // passed C2's inlining budget and came back boxed: 66 against 12 us a TinyLlama decode step)
             MemorySegment keys = staged ? Scratch.alignedFloats(Scratch.Slot.STAGED_KEYS, (long) seen * headDim) : ks;
             MemorySegment values = staged ? Scratch.alignedFloats(Scratch.Slot.STAGED_VALUES, (long) seen * headDim) : vs;
-            long keyStride = staged ? 4L * headDim : kvHeads * kRowBytes, valueStride = staged ? 4L * headDim : kvHeads * vRowBytes;
+            long keyStride = staged ? 4L * headDim : kRowStride, valueStride = staged ? 4L * headDim : vRowStride;
             int stagedHead = -1, stagedRows = 0;
             for (int row = start; row < end; row++) {
                 int t = row / heads, kvHead = row % heads / headsPerKv, visible = pos0 + t + 1;
                 if (staged && (kvHead != stagedHead || visible > stagedRows)) {
                     int from = kvHead == stagedHead ? stagedRows : 0;
-                    AttentionRows.stage(kType, ks, kvHead * kRowBytes, kvHeads * kRowBytes, headDim, from, visible, keys);
-                    AttentionRows.stage(vType, vs, kvHead * vRowBytes, kvHeads * vRowBytes, headDim, from, visible, values);
+                    AttentionRows.stage(kType, ks, kvHead * kHeadStride, kRowStride, headDim, from, visible, keys);
+                    AttentionRows.stage(vType, vs, kvHead * vHeadStride, vRowStride, headDim, from, visible, values);
                     stagedHead = kvHead;
                     stagedRows = visible;
                 }
-                long qAt = 4L * row * headDim, keyAt = staged ? 0 : kvHead * kRowBytes, valueAt = staged ? 0 : kvHead * vRowBytes;
+                long qAt = 4L * row * headDim, keyAt = staged ? 0 : kvHead * kHeadStride, valueAt = staged ? 0 : kvHead * vHeadStride;
                 AttentionRows.scores(qs, qAt, keys, keyAt, keyStride, headDim, visible, scale, scores);
                 float sum = expShifted(scores, visible, max(scores, visible));
                 AttentionRows.weightedSum(scores, visible, values, valueAt, valueStride, headDim, 1f / sum, os, qAt);
@@ -584,22 +586,41 @@ public final class VectorKernels implements Kernels {
     // ---- copies ----
 
     /** A contiguous source copies as bytes, or converts a row of floats at a time; strided ones go to the reference. */
+    /** Contiguous sources in one run, others with contiguous rows (a prompt's keys, one KV head's) row by row. */
     @Override public void copy(Tensor src, Tensor dst) {
-        boolean sameType = src.dtype() == dst.dtype();
-        if (!src.isContiguous() || !dst.isContiguous() || !sameType && !(src.dtype().isPlainFloat() && dst.dtype().isPlainFloat())) {
+        boolean convertible = src.dtype() == dst.dtype() || src.dtype().isPlainFloat() && dst.dtype().isPlainFloat();
+        boolean rows = src.isContiguous() || src.stride(-1) == 1;
+        if (!dst.isContiguous() || !rows || !convertible) {
             reference.copy(src, dst);
             return;
         }
         MemorySegment ss = segment(src), ds = segment(dst);
-        if (sameType) {
-            MemorySegment.copy(ss, 0, ds, 0, src.byteSize());
+        if (src.isContiguous()) {
+            copyRun(src.dtype(), ss, 0, dst.dtype(), ds, 0, src.size());
+            return;
+        }
+        int cols = src.dim(-1);
+        for (long r = 0, rowCount = src.size() / cols; r < rowCount; r++) {
+            long at = 0, rest = r;
+            for (int d = src.rank() - 2; d >= 0; d--) {
+                at += rest % src.dim(d) * src.stride(d);
+                rest /= src.dim(d);
+            }
+            copyRun(src.dtype(), ss, at, dst.dtype(), ds, r * cols, cols);
+        }
+    }
+
+    /** n elements from element {@code from} of src to element {@code to} of dst, converted when their dtypes differ. */
+    private static void copyRun(DType srcType, MemorySegment src, long from, DType dstType, MemorySegment dst, long to, long n) {
+        if (srcType == dstType) {
+            MemorySegment.copy(src, srcType.bytes(from), dst, dstType.bytes(to), srcType.bytes(n));
             return;
         }
         float[] chunk = Scratch.floats(Scratch.Slot.ROW, COPY_CHUNK);
-        for (long i = 0; i < src.size(); i += COPY_CHUNK) {
-            int n = (int) Math.min(COPY_CHUNK, src.size() - i);
-            src.dtype().codec().decode(ss, src.dtype().bytes(i), chunk, 0, n);
-            dst.dtype().codec().encode(chunk, 0, ds, dst.dtype().bytes(i), n);
+        for (long i = 0; i < n; i += COPY_CHUNK) {
+            int count = (int) Math.min(COPY_CHUNK, n - i);
+            srcType.codec().decode(src, srcType.bytes(from + i), chunk, 0, count);
+            dstType.codec().encode(chunk, 0, dst, dstType.bytes(to + i), count);
         }
     }
 

@@ -15,6 +15,7 @@ import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -225,6 +226,23 @@ class ReferenceForwardTest {
         assertArrayEquals(new float[]{2, 5}, Ops.contiguous(x.narrow(1, 1, 1)).toFloats());
         Tensor ids = BE.fromInts(new int[]{1, 2, 3, 4, 5, 6}, 3, 2);
         assertArrayEquals(new int[]{1, 3, 5, 2, 4, 6}, Ops.contiguous(ids.transpose(0, 1)).toInts());
+    }
+
+    @Test void assignWritesAStridedViewBlockByBlock() {
+        // positions 1 and 2 of a head-major cache [2 heads, 3 positions, 2] from k [2 positions, 2 heads, 2]
+        Tensor cache = BE.zeros(DType.F16, 2, 3, 2);
+        Tensor k = BE.fromFloats(new float[]{1, 2, 3, 4, 5, 6, 7, 8}, 2, 2, 2);
+        Ops.assign(cache.narrow(1, 1, 2), k.transpose(0, 1));
+        assertArrayEquals(new float[]{0, 0, 1, 2, 5, 6, 0, 0, 3, 4, 7, 8}, cache.toFloats());
+    }
+
+    @Test void sizeOneDimensionsMayHaveAnyStride() {
+        Tensor x = BE.fromFloats(new float[]{1, 2, 3, 4, 5, 6}, 2, 3);
+        Tensor row = x.transpose(0, 1).narrow(1, 1, 1); // [3, 1], strides (1, 3): elements 3..5 in order
+        assertTrue(row.isContiguous());
+        assertArrayEquals(new float[]{4, 5, 6}, row.reshape(3).toFloats());
+        assertFalse(x.narrow(1, 0, 2).isContiguous());
+        assertFalse(x.transpose(0, 1).isContiguous());
     }
 
     @Test void castRoundsToNearestEven() {

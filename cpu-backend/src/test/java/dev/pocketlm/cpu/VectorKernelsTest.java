@@ -2,6 +2,7 @@ package dev.pocketlm.cpu;
 
 import dev.pocketlm.tensor.Backend;
 import dev.pocketlm.tensor.DType;
+import dev.pocketlm.tensor.Ops;
 import dev.pocketlm.tensor.RopeMode;
 import dev.pocketlm.tensor.Shape;
 import dev.pocketlm.tensor.Tensor;
@@ -384,6 +385,35 @@ class VectorKernelsTest {
         compare(MATMUL, new int[]{t, heads, headDim}, (be, out) -> be.kernels().attention(q.on(be), k.on(be), v.on(be), scale, pos0, out));
     }
 
+    /**
+     * A head-major cache [Hkv, capacity, D] with rows past the visible ones, seen through its permuted view: the fast
+     * path, and the reference on the view, both against the reference on contiguous position-major copies.
+     */
+    @ParameterizedTest(name = "attention on a head-major {0} cache, T={1}, Hq={2}, Hkv={3}, D={4}, pos0={5}")
+    @CsvSource({"F32, 1, 32, 4, 64, 95", "F16, 1, 32, 4, 64, 95", "F32, 5, 8, 2, 64, 12", "F16, 3, 4, 2, 20, 5"})
+    void attentionOnAHeadMajorCache(DType kvType, int t, int heads, int kvHeads, int headDim, int pos0) {
+        int positions = pos0 + t, capacity = positions + 7;
+        Operand q = operand(DType.F32, new int[]{t, heads, headDim});
+        Operand k = operand(kvType, new int[]{kvHeads, capacity, headDim});
+        Operand v = operand(kvType, new int[]{kvHeads, capacity, headDim});
+        float scale = (float) (1 / Math.sqrt(headDim));
+        float[] expected = attend(reference, q, k, v, positions, scale, pos0, true);
+        assertBound(SAME_WEIGHTS, attend(reference, q, k, v, positions, scale, pos0, false), expected);
+        assertBound(MATMUL, attend(fast, q, k, v, positions, scale, pos0, false), expected);
+    }
+
+    private static float[] attend(Backend be, Operand q, Operand k, Operand v, int positions, float scale, int pos0,
+                                  boolean contiguous) {
+        Tensor kv0 = k.on(be).narrow(1, 0, positions).transpose(0, 1), kv1 = v.on(be).narrow(1, 0, positions).transpose(0, 1);
+        if (contiguous) {
+            kv0 = Ops.contiguous(kv0);
+            kv1 = Ops.contiguous(kv1);
+        }
+        Tensor out = be.empty(DType.F32, Shape.of(q.dims()));
+        be.kernels().attention(q.on(be), kv0, kv1, scale, pos0, out);
+        return out.toFloats();
+    }
+
     // ---- elementwise and row-wise ----
 
     @ParameterizedTest(name = "add/mul a [{0}, {1}] b [{2}]")
@@ -393,6 +423,22 @@ class VectorKernelsTest {
         Operand b = operand(DType.F32, bSize == rows * cols ? new int[]{rows, cols} : new int[]{bSize});
         compare(ELEMENTWISE, new int[]{rows, cols}, (be, out) -> be.kernels().add(a.on(be), b.on(be), out));
         compare(ELEMENTWISE, new int[]{rows, cols}, (be, out) -> be.kernels().mul(a.on(be), b.on(be), out));
+    }
+
+    /** Row-wise copies of strided sources (a prompt's keys, one KV head at a time), converting or not, as the reference. */
+    @ParameterizedTest(name = "copy of a strided {0} view into {1}")
+    @CsvSource({"F32, F32", "F32, F16", "F16, F32", "BF16, F16"})
+    void copyOfStridedRows(DType from, DType to) {
+        Operand x = operand(from, new int[]{7, 4, 33});
+        float[][] results = new float[2][];
+        Backend[] backends = {fast, reference};
+        for (int i = 0; i < 2; i++) {
+            Tensor view = x.on(backends[i]).transpose(0, 1).narrow(0, 1, 2); // [2, 7, 33], rows 4 * 33 apart
+            Tensor out = backends[i].empty(to, view.shape());
+            backends[i].kernels().copy(view, out);
+            results[i] = out.toFloats();
+        }
+        assertEquals(Arrays.toString(results[1]), Arrays.toString(results[0]));
     }
 
     @Test void addInPlace() {

@@ -155,7 +155,8 @@ final class CudaKernels implements Kernels {
             launch("attention_" + suffix(k.dtype()), heads, count, NARROW_GROUP, 1)
                     .buffer(CudaStorage.address(q).plus(t0 * queryBytes)).buffer(k).buffer(v)
                     .buffer(CudaStorage.address(out).plus(t0 * queryBytes))
-                    .i32(count).i32(heads).i32(k.dim(1)).i32(headDim).i32(pos0 + t0).f32(scale).run();
+                    .i32(count).i32(heads).i32(k.dim(1)).i32(headDim).i64(k.stride(0)).i64(k.stride(1)).i32(pos0 + t0)
+                    .f32(scale).run();
         }
     }
 

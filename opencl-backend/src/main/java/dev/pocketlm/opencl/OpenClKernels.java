@@ -80,7 +80,7 @@ final class OpenClKernels implements Kernels {
         int queries = q.dim(0), heads = q.dim(1);
         backend.launch("attention_" + suffix(k.dtype()), new Grid(heads, queries, ATTENTION_LOCAL, 1),
                 mem(q), elementOffset(q), mem(k), elementOffset(k), mem(v), elementOffset(v), mem(out), elementOffset(out),
-                queries, heads, k.dim(1), headDim, pos0, scale);
+                queries, heads, k.dim(1), headDim, k.stride(0), k.stride(1), pos0, scale);
     }
 
     // ---- elementwise ----

@@ -275,26 +275,37 @@ public final class CaseCatalog {
 
     private void attentions() {
         for (DType kv : new DType[]{F32, F16}) {
-            attention(kv, 1, 4, 4, 64, 37, 36);
-            attention(kv, 7, 4, 4, 32, 7, 0);
-            attention(kv, 5, 8, 2, 64, 20, 12);
-            attention(kv, 3, 6, 3, 40, 9, 2);
-            attention(kv, 1, 32, 4, 64, 512, 300);
-            attention(kv, 1, 8, 2, 128, 2048, 2047);
-            attention(kv, 64, 8, 2, 64, 64, 0);
+            attention(kv, 1, 4, 4, 64, 37, 36, false);
+            attention(kv, 7, 4, 4, 32, 7, 0, false);
+            attention(kv, 5, 8, 2, 64, 20, 12, false);
+            attention(kv, 3, 6, 3, 40, 9, 2, false);
+            attention(kv, 1, 32, 4, 64, 512, 300, false);
+            attention(kv, 1, 8, 2, 128, 2048, 2047, false);
+            attention(kv, 64, 8, 2, 64, 64, 0, false);
+            attention(kv, 1, 32, 4, 64, 512, 300, true);
+            attention(kv, 5, 8, 2, 64, 20, 12, true);
         }
     }
 
-    /** T queries at positions pos0.. over a cache of S rows (rows past pos0+T-1 must be ignored). */
-    private void attention(DType kv, int t, int hq, int hkv, int d, int s, int pos0) {
-        String op = "attention" + (hq != hkv ? " GQA" : "") + (pos0 > 0 ? " pos0>0" : "");
-        int[] qd = {t, hq, d}, kd = {s, hkv, d};
+    /**
+     * T queries at positions pos0.. over a cache of S rows (rows past pos0+T-1 must be ignored); a head-major cache
+     * [Hkv, S + 3, D] is passed as its permuted view of the first S positions.
+     */
+    private void attention(DType kv, int t, int hq, int hkv, int d, int s, int pos0, boolean headMajor) {
+        String op = "attention" + (hq != hkv ? " GQA" : "") + (pos0 > 0 ? " pos0>0" : "") + (headMajor ? " head-major" : "");
+        int capacity = headMajor ? s + 3 : s;
+        int[] qd = {t, hq, d}, kd = headMajor ? new int[]{hkv, capacity, d} : new int[]{s, hkv, d};
         float scale = (float) (1 / Math.sqrt(d));
         add(op, kv.name(), "q" + format(qd) + " kv" + format(kd) + " pos0 " + pos0, MATMUL, rnd -> {
             float[] q = uniform(rnd, size(qd)), k = uniform(rnd, size(kd)), v = uniform(rnd, size(kd));
             return run -> {
                 Tensor out = run.output(F32, qd);
-                run.kernels().attention(run.input(q, qd), run.input(kv, k, kd), run.input(kv, v, kd), scale, pos0, out);
+                Tensor keys = run.input(kv, k, kd), values = run.input(kv, v, kd);
+                if (headMajor) {
+                    keys = keys.narrow(1, 0, s).transpose(0, 1);
+                    values = values.narrow(1, 0, s).transpose(0, 1);
+                }
+                run.kernels().attention(run.input(q, qd), keys, values, scale, pos0, out);
                 return run.read(out);
             };
         });

@@ -47,7 +47,8 @@ public final class DoubleOracle {
         out.add(rope(RopeMode.NORMAL, 3, 2, 16, 16));
         out.add(rope(RopeMode.NEOX, 3, 2, 16, 10));
         out.add(softmaxCausal(2, 5, 9, 4, 0.7f));
-        out.add(attention(4, 8, 2, 16, 11, 5));
+        out.add(attention(4, 8, 2, 16, 11, 5, false));
+        out.add(attention(4, 8, 2, 16, 11, 5, true));
         out.add(crossEntropy(4, 19));
         out.add(klDiv(4, 19, 2f, false));
         out.add(klDiv(4, 19, 2f, true));
@@ -167,10 +168,13 @@ public final class DoubleOracle {
         });
     }
 
-    private static Check attention(int t, int hq, int hkv, int d, int s, int pos0) {
-        int[] qd = {t, hq, d}, kd = {s, hkv, d};
+    /** Keys and values position-major [S, Hkv, D], or head-major [Hkv, S + 2, D] passed as a view of S positions. */
+    private static Check attention(int t, int hq, int hkv, int d, int s, int pos0, boolean headMajor) {
+        int capacity = s + 2;
+        int[] qd = {t, hq, d}, kd = headMajor ? new int[]{hkv, capacity, d} : new int[]{s, hkv, d};
         double scale = 1 / Math.sqrt(d);
-        return new Check("attention GQA", "F32", "q" + format(qd) + " kv" + format(kd) + " pos0 " + pos0, rnd -> {
+        String op = "attention GQA" + (headMajor ? " head-major" : "");
+        return new Check(op, "F32", "q" + format(qd) + " kv" + format(kd) + " pos0 " + pos0, rnd -> {
             float[] q = uniform(rnd, size(qd)), k = uniform(rnd, size(kd)), v = uniform(rnd, size(kd));
             double[] want = new double[q.length];
             for (int ti = 0; ti < t; ti++) {
@@ -180,20 +184,26 @@ public final class DoubleOracle {
                     double[] scores = new double[seen];
                     for (int si = 0; si < seen; si++) {
                         double dot = 0;
-                        for (int j = 0; j < d; j++) dot += (double) q[(ti * hq + h) * d + j] * k[(si * hkv + kvh) * d + j];
+                        int row = headMajor ? kvh * capacity + si : si * hkv + kvh;
+                        for (int j = 0; j < d; j++) dot += (double) q[(ti * hq + h) * d + j] * k[row * d + j];
                         scores[si] = scale * dot;
                     }
                     double[] p = softmax(scores);
                     for (int j = 0; j < d; j++) {
                         double acc = 0;
-                        for (int si = 0; si < seen; si++) acc += p[si] * v[(si * hkv + kvh) * d + j];
+                        for (int si = 0; si < seen; si++) acc += p[si] * v[(headMajor ? kvh * capacity + si : si * hkv + kvh) * d + j];
                         want[(ti * hq + h) * d + j] = acc;
                     }
                 }
             }
             return new Expected(want, run -> {
                 Tensor out = run.output(F32, qd);
-                run.kernels().attention(run.input(q, qd), run.input(k, kd), run.input(v, kd), (float) scale, pos0, out);
+                Tensor keys = run.input(k, kd), values = run.input(v, kd);
+                if (headMajor) {
+                    keys = keys.narrow(1, 0, s).transpose(0, 1);
+                    values = values.narrow(1, 0, s).transpose(0, 1);
+                }
+                run.kernels().attention(run.input(q, qd), keys, values, (float) scale, pos0, out);
                 return run.read(out);
             });
         });

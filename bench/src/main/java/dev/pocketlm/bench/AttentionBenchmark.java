@@ -3,6 +3,7 @@ package dev.pocketlm.bench;
 import dev.pocketlm.tensor.Backend;
 import dev.pocketlm.tensor.Backends;
 import dev.pocketlm.tensor.DType;
+import dev.pocketlm.tensor.Ops;
 import dev.pocketlm.tensor.Tensor;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -16,6 +17,8 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 
@@ -23,8 +26,10 @@ import java.util.concurrent.TimeUnit;
  * One generated token's attention at TinyLlama's shape (32 query heads, 4 KV heads of 64) over {@code positions}
  * cached positions, the cache F32 or F16. With {@code fromDram}, each call takes the next of enough caches to fill
  * 96 MiB, so that, as in a model whose weights stream between two layers' attention, the cache comes from DRAM;
- * without, it stays in L2/L3. The {@code bytes} rate counts the K and V rows read, {@code flops} the scores' and the
- * weighted sum's multiply-adds.
+ * without, it stays in L2/L3. {@code headMajor} lays the cache out as the model's {@code KvCache} does, [KV heads,
+ * positions, 64] seen through a permuted view; without, position-major [positions, KV heads, 64], a head's rows a cache
+ * row apart. The {@code bytes} rate counts the K and V rows read, {@code flops} the scores' and the weighted sum's
+ * multiply-adds.
  */
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
@@ -47,11 +52,16 @@ public class AttentionBenchmark {
     @Param({"false", "true"})
     public boolean fromDram;
 
+    @Param({"true", "false"})
+    public boolean headMajor;
+
     private Backend device;
     private Tensor q, out;
     private Tensor[] keys, values;
     private int next;
     private long kvBytes;
+    /** The storage behind head-major views (closing a view frees nothing). */
+    private final List<Tensor> headMajorCaches = new ArrayList<>();
 
     @Setup(Level.Trial)
     public void setUp() {
@@ -65,9 +75,18 @@ public class AttentionBenchmark {
         values = new Tensor[caches];
         float[] cache = TokenMatvecs.randomValues(random, positions * KV_HEADS * HEAD_DIM);
         for (int c = 0; c < caches; c++) {
-            keys[c] = device.fromFloats(kv, cache, positions, KV_HEADS, HEAD_DIM);
-            values[c] = device.fromFloats(kv, cache, positions, KV_HEADS, HEAD_DIM);
+            keys[c] = layout(device.fromFloats(kv, cache, positions, KV_HEADS, HEAD_DIM));
+            values[c] = layout(device.fromFloats(kv, cache, positions, KV_HEADS, HEAD_DIM));
         }
+    }
+
+    /** A position-major cache as is, or the same values head-major behind a [positions, KV heads, 64] view. */
+    private Tensor layout(Tensor positionMajor) {
+        if (!headMajor) return positionMajor;
+        Tensor heads = Ops.contiguous(positionMajor.transpose(0, 1));
+        positionMajor.close();
+        headMajorCaches.add(heads);
+        return heads.transpose(0, 1);
     }
 
     @TearDown(Level.Trial)
@@ -78,6 +97,7 @@ public class AttentionBenchmark {
             keys[c].close();
             values[c].close();
         }
+        headMajorCaches.forEach(Tensor::close);
         device.close();
     }
 

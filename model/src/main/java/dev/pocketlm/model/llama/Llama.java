@@ -57,12 +57,9 @@ public final class Llama implements AutoCloseable {
         Tensor[] qkv = Ops.linears(h, w.wq(), w.wk(), w.wv());
         Tensor q = LlamaBlocks.rotatedHeads(qkv[0], c.heads(), pos, c);
         Tensor k = LlamaBlocks.rotatedHeads(qkv[1], c.kvHeads(), pos, c);
-        Tensor kc = cache.keys(layer), vc = cache.values(layer);
-        // Positions pos0.. are consecutive rows of the cache: write them as one slice, no index list needed.
-        Ops.assign(kc.slice(pos0, t), k);
-        Ops.assign(vc.slice(pos0, t), qkv[2].reshape(t, c.kvHeads(), c.headDim()));
+        cache.write(layer, pos0, k, qkv[2].reshape(t, c.kvHeads(), c.headDim()));
         int seen = pos0 + t;
-        Tensor att = Ops.attention(q, kc.slice(0, seen), vc.slice(0, seen), LlamaBlocks.attentionScale(c), pos0);
+        Tensor att = Ops.attention(q, cache.keys(layer, seen), cache.values(layer, seen), LlamaBlocks.attentionScale(c), pos0);
         return Ops.linear(att.reshape(t, c.dim()), w.wo());
     }
 

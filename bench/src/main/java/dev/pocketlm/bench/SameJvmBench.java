@@ -18,8 +18,9 @@ import java.util.List;
  *     -cp bench/target/pocket-bench-0.1.0.jar dev.pocketlm.bench.SameJvmBench models/tinyllama-1.1b-q4_0.gguf 5 \
  *     old=/tmp/pocket-old.jar new=cli/target/pocket.jar
  * </pre>
- * Arguments: model, rounds, optionally {@code --compute=DTYPE}, then name=jar per build. The order of the builds
- * reverses every round; the first round warms up with 12 runs, the later ones with 3 (and on until the JIT is quiet).
+ * Arguments: model, rounds, optionally {@code --compute=DTYPE}, optionally {@code --gen=N} (tokens generated after the
+ * 64-token prompt, default 32; longer runs weigh attention over a longer cache), then name=jar per build. The order of
+ * the builds reverses every round; the first round warms up with 12 runs, the later ones with 3 (and on until the JIT is quiet).
  * Prints each run's {@code --json} line after the build's name.
  * <p>
  * In its slower memory mode this VM's generation is bound by memory, which hides a kernel's compute. With
@@ -35,13 +36,14 @@ public final class SameJvmBench {
 
     public static void main(String[] args) throws Exception {
         if (args.length < 4) {
-            System.err.println("usage: SameJvmBench MODEL ROUNDS [--compute=DTYPE] name=pocket.jar name=pocket.jar ...");
+            System.err.println("usage: SameJvmBench MODEL ROUNDS [--compute=DTYPE] [--gen=N] name=pocket.jar name=pocket.jar ...");
             System.exit(2);
         }
         String model = args[0];
         int rounds = Integer.parseInt(args[1]);
         int first = 2;
-        String compute = args[2].startsWith("--compute=") ? args[first++].substring("--compute=".length()) : null;
+        String compute = args[first].startsWith("--compute=") ? args[first++].substring("--compute=".length()) : null;
+        String gen = args[first].startsWith("--gen=") ? args[first++].substring("--gen=".length()) : "32";
         List<String> names = new ArrayList<>();
         List<ClassLoader> loaders = new ArrayList<>();
         List<Method> commandLines = new ArrayList<>();
@@ -61,7 +63,7 @@ public final class SameJvmBench {
                 Object cl = commandLines.get(b).invoke(null);
                 System.out.print(names.get(b) + " round " + round + ": ");
                 System.out.flush();
-                String[] bench = {"bench", "-m", model, "--prompt", "64", "--gen", "32", "--warmup", round == 0 ? "12" : "3", "--repeat", "3", "--json"};
+                String[] bench = {"bench", "-m", model, "--prompt", "64", "--gen", gen, "--warmup", round == 0 ? "12" : "3", "--repeat", "3", "--json"};
                 cl.getClass().getMethod("execute", String[].class).invoke(cl, (Object) bench);
                 if (compute != null) {
                     System.out.printf("%s round %d: L3-resident attention matvecs, %s, as the model compiled them: %.1f GB/s%n",

@@ -50,6 +50,29 @@ final class AttentionRows {
         }
     }
 
+    /**
+     * {@link #scores} of two query heads of one KV head at once (q at qAt and qAt + qStride; headDim a multiple of 4L):
+     * each K row is loaded once for both, so the loop does half the loads a score. Head 0's scores go to
+     * scores[0, visible), head 1's to scores[visible, 2 visible).
+     */
+    static void scorePairs(MemorySegment qs, long qAt, long qStride, MemorySegment ks, long kAt, long rowStride, int headDim,
+                           int visible, float scale, float[] scores) {
+        for (int d = 0; d < headDim; d += 4 * L) {
+            FloatVector a0 = lanes(qs, qAt, d).mul(scale), a1 = lanes(qs, qAt, d + L).mul(scale);
+            FloatVector a2 = lanes(qs, qAt, d + 2 * L).mul(scale), a3 = lanes(qs, qAt, d + 3 * L).mul(scale);
+            FloatVector b0 = lanes(qs, qAt + qStride, d).mul(scale), b1 = lanes(qs, qAt + qStride, d + L).mul(scale);
+            FloatVector b2 = lanes(qs, qAt + qStride, d + 2 * L).mul(scale), b3 = lanes(qs, qAt + qStride, d + 3 * L).mul(scale);
+            long at = kAt;
+            for (int s = 0; s < visible; s++, at += rowStride) {
+                FloatVector k0 = lanes(ks, at, d), k1 = lanes(ks, at, d + L), k2 = lanes(ks, at, d + 2 * L), k3 = lanes(ks, at, d + 3 * L);
+                float partA = k2.fma(a2, k0.mul(a0)).add(k3.fma(a3, k1.mul(a1))).reduceLanes(VectorOperators.ADD);
+                float partB = k2.fma(b2, k0.mul(b0)).add(k3.fma(b3, k1.mul(b1))).reduceLanes(VectorOperators.ADD);
+                scores[s] = d == 0 ? partA : scores[s] + partA;
+                scores[visible + s] = d == 0 ? partB : scores[visible + s] + partB;
+            }
+        }
+    }
+
     private static void scoresAnyWidth(MemorySegment qs, long qAt, MemorySegment ks, long kAt, long rowStride,
                                        int headDim, int visible, float scale, float[] scores) {
         for (int s = 0; s < visible; s++, kAt += rowStride) {
@@ -92,6 +115,39 @@ final class AttentionRows {
             long at = vAt;
             for (int s = 0; s < visible; s++, at += rowStride) sum += p[s] * element(vs, at, d);
             os.set(FLOAT, oAt + 4L * d, sum * scale);
+        }
+    }
+
+    /**
+     * {@link #weightedSum} of two query heads at once (headDim a multiple of 4L): p holds head 0's weights at [0,
+     * visible) and head 1's at [visible, 2 visible), their outputs go to oAt and oAt + oStride, and each V row is loaded
+     * once for both.
+     */
+    static void weightedSumPairs(float[] p, int visible, MemorySegment vs, long vAt, long rowStride, int headDim,
+                                 float scaleA, float scaleB, MemorySegment os, long oAt, long oStride) {
+        for (int d = 0; d < headDim; d += 4 * L) {
+            FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
+            long at = vAt;
+            for (int s = 0; s < visible; s++, at += rowStride) {
+                FloatVector v0 = lanes(vs, at, d), v1 = lanes(vs, at, d + L), v2 = lanes(vs, at, d + 2 * L), v3 = lanes(vs, at, d + 3 * L);
+                FloatVector pa = FloatVector.broadcast(F, p[s]), pb = FloatVector.broadcast(F, p[visible + s]);
+                a0 = v0.fma(pa, a0);
+                a1 = v1.fma(pa, a1);
+                a2 = v2.fma(pa, a2);
+                a3 = v3.fma(pa, a3);
+                b0 = v0.fma(pb, b0);
+                b1 = v1.fma(pb, b1);
+                b2 = v2.fma(pb, b2);
+                b3 = v3.fma(pb, b3);
+            }
+            a0.mul(scaleA).intoMemorySegment(os, oAt + 4L * d, LE);
+            a1.mul(scaleA).intoMemorySegment(os, oAt + 4L * (d + L), LE);
+            a2.mul(scaleA).intoMemorySegment(os, oAt + 4L * (d + 2 * L), LE);
+            a3.mul(scaleA).intoMemorySegment(os, oAt + 4L * (d + 3 * L), LE);
+            b0.mul(scaleB).intoMemorySegment(os, oAt + oStride + 4L * d, LE);
+            b1.mul(scaleB).intoMemorySegment(os, oAt + oStride + 4L * (d + L), LE);
+            b2.mul(scaleB).intoMemorySegment(os, oAt + oStride + 4L * (d + 2 * L), LE);
+            b3.mul(scaleB).intoMemorySegment(os, oAt + oStride + 4L * (d + 3 * L), LE);
         }
     }
 

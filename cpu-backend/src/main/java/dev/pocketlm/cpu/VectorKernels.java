@@ -311,16 +311,16 @@ public final class VectorKernels implements Kernels {
         // the heads of one KV head in a chunk, where that leaves two chunks per thread: its K and V rows stay in cache
         int grain = Math.max(1, Math.min(headsPerKv, rows / (2 * threads.size())));
         int seen = pos0 + q.dim(0);
-        boolean staged = kType != DType.F32 || vType != DType.F32;
+        boolean staged = kType != DType.F32 || vType != DType.F32, pairs = headDim % (4 * L) == 0;
         threads.forEach(rows, grain, split, (start, end) -> {
-            float[] scores = Scratch.floats(Scratch.Slot.SCORES, seen);
+            float[] scores = Scratch.floats(Scratch.Slot.SCORES, 2 * seen);
             // F16 rows are converted once per KV head for all its query heads (read in place, each head's F16 loads
             // passed C2's inlining budget and came back boxed: 66 against 12 us a TinyLlama decode step)
             MemorySegment keys = staged ? Scratch.alignedFloats(Scratch.Slot.STAGED_KEYS, (long) seen * headDim) : ks;
             MemorySegment values = staged ? Scratch.alignedFloats(Scratch.Slot.STAGED_VALUES, (long) seen * headDim) : vs;
             long keyStride = staged ? 4L * headDim : kRowStride, valueStride = staged ? 4L * headDim : vRowStride;
             int stagedHead = -1, stagedRows = 0;
-            for (int row = start; row < end; row++) {
+            for (int row = start; row < end; ) {
                 int t = row / heads, kvHead = row % heads / headsPerKv, visible = pos0 + t + 1;
                 if (staged && (kvHead != stagedHead || visible > stagedRows)) {
                     int from = kvHead == stagedHead ? stagedRows : 0;
@@ -330,9 +330,22 @@ public final class VectorKernels implements Kernels {
                     stagedRows = visible;
                 }
                 long qAt = 4L * row * headDim, keyAt = staged ? 0 : kvHead * kHeadStride, valueAt = staged ? 0 : kvHead * vHeadStride;
-                AttentionRows.scores(qs, qAt, keys, keyAt, keyStride, headDim, visible, scale, scores);
-                float sum = expShifted(scores, visible, max(scores, visible));
-                AttentionRows.weightedSum(scores, visible, values, valueAt, valueStride, headDim, 1f / sum, os, qAt);
+                // two query heads of one KV head at a time where the next row is one: each K and V row loaded once for both
+                boolean pair = pairs && row + 1 < end && (row + 1) % heads / headsPerKv == kvHead && (row + 1) / heads == t;
+                if (pair) {
+                    long qStride = 4L * headDim;
+                    AttentionRows.scorePairs(qs, qAt, qStride, keys, keyAt, keyStride, headDim, visible, scale, scores);
+                    float sumA = expShifted(scores, 0, visible, max(scores, 0, visible));
+                    float sumB = expShifted(scores, visible, visible, max(scores, visible, visible));
+                    AttentionRows.weightedSumPairs(scores, visible, values, valueAt, valueStride, headDim, 1f / sumA, 1f / sumB,
+                            os, qAt, qStride);
+                    row += 2;
+                } else {
+                    AttentionRows.scores(qs, qAt, keys, keyAt, keyStride, headDim, visible, scale, scores);
+                    float sum = expShifted(scores, 0, visible, max(scores, 0, visible));
+                    AttentionRows.weightedSum(scores, visible, values, valueAt, valueStride, headDim, 1f / sum, os, qAt);
+                    row++;
+                }
             }
         });
     }
@@ -488,7 +501,7 @@ public final class VectorKernels implements Kernels {
                 Arrays.fill(row, visible, cols, 0f);
                 if (visible > 0) {
                     for (int c = 0; c < visible; c++) row[c] *= scale;
-                    float inv = 1f / expShifted(row, visible, max(row, visible));
+                    float inv = 1f / expShifted(row, 0, visible, max(row, 0, visible));
                     for (int c = 0; c < visible; c++) row[c] *= inv;
                 }
                 MemorySegment.copy(row, 0, os, FLOAT, 4L * r * cols, cols);
@@ -497,30 +510,30 @@ public final class VectorKernels implements Kernels {
     }
 
     /**
-     * The largest of v[0..n). Each loop's vector op is called on a fresh load, never on the loop's accumulator: C2
+     * The largest of v[from, from + n). Each loop's vector op is called on a fresh load, never on the loop's accumulator: C2
      * knows a load's exact vector class, an accumulator's only from a profile, and where that profile was missing it
      * left the op uninlined and boxed every vector (1% of a 600-token generation's samples, in attention).
      */
-    private static float max(float[] v, int n) {
+    private static float max(float[] v, int from, int n) {
         FloatVector m = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
-        int i = 0;
-        for (; i <= n - L; i += L) m = FloatVector.fromArray(F, v, i).max(m);
+        int i = from, end = from + n;
+        for (; i <= end - L; i += L) m = FloatVector.fromArray(F, v, i).max(m);
         float result = m.reduceLanes(VectorOperators.MAX);
-        for (; i < n; i++) result = Math.max(result, v[i]);
+        for (; i < end; i++) result = Math.max(result, v[i]);
         return result;
     }
 
-    /** v[i] = exp(v[i] - shift) for i < n; returns their sum. */
-    private static float expShifted(float[] v, int n, float shift) {
+    /** v[i] = exp(v[i] - shift) for i in [from, from + n); returns their sum. */
+    private static float expShifted(float[] v, int from, int n, float shift) {
         FloatVector sum = FloatVector.zero(F);
-        int i = 0;
-        for (; i <= n - L; i += L) {
+        int i = from, end = from + n;
+        for (; i <= end - L; i += L) {
             FloatVector e = FloatVector.fromArray(F, v, i).sub(shift).lanewise(VectorOperators.EXP);
             e.intoArray(v, i);
             sum = e.add(sum);
         }
         float total = sum.reduceLanes(VectorOperators.ADD);
-        for (; i < n; i++) {
+        for (; i < end; i++) {
             v[i] = (float) Math.exp(v[i] - shift);
             total += v[i];
         }

@@ -375,7 +375,9 @@ class VectorKernelsTest {
     @CsvSource({"F32, 3, 4, 2, 20, 5", "F16, 3, 4, 2, 20, 5", "F32, 1, 8, 2, 64, 40", "F16, 1, 8, 2, 64, 40",
             "F32, 17, 4, 4, 16, 0", "F16, 5, 6, 1, 33, 2",
             // above the parallel threshold: TinyLlama's decode step, a head of two 4L slices and one of 4L + L at 16 lanes
-            "F32, 1, 32, 4, 64, 95", "F16, 2, 8, 4, 128, 40", "F16, 1, 16, 2, 80, 70", "F32, 9, 12, 3, 48, 30"})
+            "F32, 1, 32, 4, 64, 95", "F16, 2, 8, 4, 128, 40", "F16, 1, 16, 2, 80, 70", "F32, 9, 12, 3, 48, 30",
+            // query heads in pairs and one alone (3 per KV head), over several tokens
+            "F32, 4, 9, 3, 64, 30", "F16, 3, 9, 3, 64, 60"})
     void attention(DType kvType, int t, int heads, int kvHeads, int headDim, int pos0) {
         int positions = pos0 + t + 3;
         Operand q = operand(DType.F32, new int[]{t, heads, headDim});

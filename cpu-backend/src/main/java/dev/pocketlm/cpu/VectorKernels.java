@@ -510,9 +510,10 @@ public final class VectorKernels implements Kernels {
     }
 
     /**
-     * The largest of v[from, from + n). Each loop's vector op is called on a fresh load, never on the loop's accumulator: C2
-     * knows a load's exact vector class, an accumulator's only from a profile, and where that profile was missing it
-     * left the op uninlined and boxed every vector (1% of a 600-token generation's samples, in attention).
+     * The largest of v[from, from + n). Each loop's vector op is called on a fresh load, never on the loop's
+     * accumulator: C2 knows a load's exact vector class, an accumulator's only from a profile, and where that profile
+     * was missing it left the op uninlined and boxed every vector (1% of a 600-token generation's samples, in
+     * attention).
      */
     private static float max(float[] v, int from, int n) {
         FloatVector m = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
@@ -598,8 +599,10 @@ public final class VectorKernels implements Kernels {
 
     // ---- copies ----
 
-    /** A contiguous source copies as bytes, or converts a row of floats at a time; strided ones go to the reference. */
-    /** Contiguous sources in one run, others with contiguous rows (a prompt's keys, one KV head's) row by row. */
+    /**
+     * A contiguous source copies (or converts) in one run, a strided one with contiguous rows (a prompt's keys, one KV
+     * head's) row by row; other strides go to the reference.
+     */
     @Override public void copy(Tensor src, Tensor dst) {
         boolean convertible = src.dtype() == dst.dtype() || src.dtype().isPlainFloat() && dst.dtype().isPlainFloat();
         boolean rows = src.isContiguous() || src.stride(-1) == 1;

@@ -302,8 +302,8 @@ public final class CaseCatalog {
                 Tensor out = run.output(F32, qd);
                 Tensor keys = run.input(kv, k, kd), values = run.input(kv, v, kd);
                 if (headMajor) {
-                    keys = keys.narrow(1, 0, s).transpose(0, 1);
-                    values = values.narrow(1, 0, s).transpose(0, 1);
+                    keys = DeviceRun.positionsFirst(keys, s);
+                    values = DeviceRun.positionsFirst(values, s);
                 }
                 run.kernels().attention(run.input(q, qd), keys, values, scale, pos0, out);
                 return run.read(out);

@@ -51,6 +51,11 @@ public final class DeviceRun {
         return backend.map(dtype, shape, bytes.asReadOnly());
     }
 
+    /** A head-major KV cache [Hkv, capacity, D] as attention takes it: the [positions, Hkv, D] view of its first rows. */
+    public static Tensor positionsFirst(Tensor headMajor, int positions) {
+        return headMajor.narrow(1, 0, positions).transpose(0, 1);
+    }
+
     /** An I32 vector [n] of row ids, positions or targets. */
     public Tensor ids(int[] values) { return backend.fromInts(values, values.length); }
 

@@ -200,8 +200,8 @@ public final class DoubleOracle {
                 Tensor out = run.output(F32, qd);
                 Tensor keys = run.input(k, kd), values = run.input(v, kd);
                 if (headMajor) {
-                    keys = keys.narrow(1, 0, s).transpose(0, 1);
-                    values = values.narrow(1, 0, s).transpose(0, 1);
+                    keys = DeviceRun.positionsFirst(keys, s);
+                    values = DeviceRun.positionsFirst(values, s);
                 }
                 run.kernels().attention(run.input(q, qd), keys, values, (float) scale, pos0, out);
                 return run.read(out);

@@ -47,6 +47,15 @@ public interface Kernels {
     void rmsNorm(Tensor x, float eps, Tensor out);
 
     /**
+     * out = x / sqrt(mean(x^2 over the last dim) + eps) * weight, weight F32 [C] for x [rows, C]: Llama's norm and its
+     * weight, which a backend may apply in one pass over the row; by default {@link #rmsNorm}, then {@link #mul} in place.
+     */
+    default void weightedRmsNorm(Tensor x, Tensor weight, float eps, Tensor out) {
+        rmsNorm(x, eps, out);
+        mul(out, weight, out);
+    }
+
+    /**
      * Rotary embedding of x [R, H, D] at positions pos (I32 [R]): in each head the first nRot dims are rotated
      * in pairs by angle pos * freqBase^(-2i/nRot), i in [0, nRot/2); the rest pass through.
      * NORMAL pairs (2i, 2i+1), NEOX pairs (i, i + nRot/2). {@code inverse} rotates by the negated angle

@@ -206,7 +206,7 @@ public final class Ops {
         return out;
     }
 
-    /** x / sqrt(mean(x^2) + eps) over the last dimension (multiply by the weight with {@link #mul}). */
+    /** x / sqrt(mean(x^2) + eps) over the last dimension (with its weight: {@link #rmsNorm(Tensor, Tensor, float)}). */
     public static Tensor rmsNorm(Tensor x, float eps) {
         checkUnary("rms_norm", x);
         Tensor xc = contiguousInput(x);
@@ -219,6 +219,22 @@ public final class Ops {
                 grads.add(x, dx);
             });
         }
+        return out;
+    }
+
+    /**
+     * RMSNorm times its weight [C] (C the last dimension of x): {@code mul(rmsNorm(x, eps), weight)} in one pass
+     * ({@link Kernels#weightedRmsNorm}). Under a {@link Tape} it is recorded as those two ops.
+     */
+    public static Tensor rmsNorm(Tensor x, Tensor weight, float eps) {
+        String op = "rms_norm";
+        checkUnary(op, x);
+        sameBackend(op, x, weight);
+        requireDType(op, weight, DType.F32);
+        require(weight.rank() == 1 && weight.dim(0) == x.dim(-1), op, "weight must be F32 [" + x.dim(-1) + "]", x, weight);
+        if (Tape.tracks(x, weight)) return mul(rmsNorm(x, eps), weight);
+        Tensor out = x.backend().empty(DType.F32, x.shape());
+        x.backend().kernels().weightedRmsNorm(contiguousInput(x), contiguousInput(weight), eps, out);
         return out;
     }
 

@@ -403,6 +403,16 @@ public final class VectorKernels implements Kernels {
         for (; e < n; e++) os.set(FLOAT, 4 * (i + e), Math.fma(as.get(FLOAT, 4 * (i + e)), m, c));
     }
 
+    /** out[e] = (a[e] * s) * b[e] for e < n. */
+    private static void scaledProducts(MemorySegment as, MemorySegment bs, MemorySegment os, int n, float s) {
+        int e = 0;
+        for (; e <= n - L; e += L) {
+            FloatVector.fromMemorySegment(F, as, 4L * e, LE).mul(s).mul(FloatVector.fromMemorySegment(F, bs, 4L * e, LE))
+                    .intoMemorySegment(os, 4L * e, LE);
+        }
+        for (; e < n; e++) os.set(FLOAT, 4L * e, as.get(FLOAT, 4L * e) * s * bs.get(FLOAT, 4L * e));
+    }
+
     @Override public void scale(Tensor a, float s, Tensor out) {
         if (!allF32(a, out)) {
             reference.scale(a, s, out);
@@ -458,10 +468,18 @@ public final class VectorKernels implements Kernels {
     // ---- row-wise ----
 
     @Override public void rmsNorm(Tensor x, float eps, Tensor out) {
-        if (!allF32(x, out)) {
-            reference.rmsNorm(x, eps, out);
-            return;
-        }
+        if (!allF32(x, out)) reference.rmsNorm(x, eps, out);
+        else normRows(x, null, eps, out);
+    }
+
+    /** In one pass over each row: a token's norm was three ops and their passes (norm, weight, the matvec's copy). */
+    @Override public void weightedRmsNorm(Tensor x, Tensor weight, float eps, Tensor out) {
+        if (!allF32(x, weight, out)) reference.weightedRmsNorm(x, weight, eps, out);
+        else normRows(x, segment(weight), eps, out);
+    }
+
+    /** out = x / rms(x), times the row weight w ([cols] floats) unless w is null, rounded as the two ops would be. */
+    private void normRows(Tensor x, MemorySegment w, float eps, Tensor out) {
         int cols = x.shape().cols();
         MemorySegment xs = segment(x), os = segment(out);
         forRows(x.shape().rows(), cols, shareable(x, out), (start, end) -> {
@@ -479,7 +497,8 @@ public final class VectorKernels implements Kernels {
                     sum += v * v;
                 }
                 float inv = (float) (1 / Math.sqrt((double) sum / cols + eps));
-                lanes(xs.asSlice(at), os.asSlice(at), 0, cols, inv, 0f);
+                if (w == null) lanes(xs.asSlice(at), os.asSlice(at), 0, cols, inv, 0f);
+                else scaledProducts(xs.asSlice(at), w, os.asSlice(at), cols, inv);
             }
         });
     }

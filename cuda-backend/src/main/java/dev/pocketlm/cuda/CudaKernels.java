@@ -222,6 +222,12 @@ final class CudaKernels implements Kernels {
         rows("rms_norm_f32", x.shape().rows()).buffer(x).buffer(out).i32(rowCount(x)).i32(x.shape().cols()).f32(eps).run();
     }
 
+    @Override public void weightedRmsNorm(Tensor x, Tensor weight, float eps, Tensor out) {
+        requireF32("rmsNorm", x, weight, out);
+        rows("rms_norm_mul_f32", x.shape().rows()).buffer(x).buffer(weight).buffer(out).i32(rowCount(x)).i32(x.shape().cols())
+                .f32(eps).run();
+    }
+
     @Override public void rmsNormBackward(Tensor x, Tensor dy, float eps, Tensor dx) {
         requireF32("rmsNormBackward", x, dy, dx);
         rows("rms_norm_backward_f32", x.shape().rows()).buffer(x).buffer(dy).buffer(dx)

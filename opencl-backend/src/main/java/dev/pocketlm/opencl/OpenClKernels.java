@@ -158,6 +158,13 @@ final class OpenClKernels implements Kernels {
                 rows, x.shape().cols(), eps);
     }
 
+    @Override public void weightedRmsNorm(Tensor x, Tensor weight, float eps, Tensor out) {
+        requireF32("rms_norm", x, weight, out);
+        int rows = rows("rms_norm", x);
+        backend.launch("rms_norm_mul_f32", Grid.rows(rows), mem(x), elementOffset(x), mem(weight), elementOffset(weight),
+                mem(out), elementOffset(out), rows, x.shape().cols(), eps);
+    }
+
     @Override public void rmsNormBackward(Tensor x, Tensor dy, float eps, Tensor dx) {
         requireF32("rms_norm_backward", x, dy, dx);
         int rows = rows("rms_norm_backward", x);

@@ -222,6 +222,9 @@ public final class CaseCatalog {
             unary("rms_norm", d, (k, x, out) -> k.rmsNorm(x, 1e-5f, out));
         }
         unary("rms_norm", new int[]{2, 7}, (k, x, out) -> k.rmsNorm(x, 1e-6f, out));
+        for (int[] d : new int[][]{{5, 33}, {3, 4, 64}, {2, 2048}}) {
+            binary("rms_norm weighted", d, new int[]{d[d.length - 1]}, (k, x, w, out) -> k.weightedRmsNorm(x, w, 1e-5f, out));
+        }
     }
 
     // ---- rope ----

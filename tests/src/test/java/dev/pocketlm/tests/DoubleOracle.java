@@ -43,7 +43,9 @@ public final class DoubleOracle {
         out.add(matmul(DType.Q4_0, 3, 96, 13));
         out.add(matmul(DType.Q8_0, 5, 64, 7));
         out.add(silu(7, 13));
-        out.add(rmsNorm(5, 33));
+        out.add(rmsNorm(5, 33, false));
+        out.add(rmsNorm(5, 33, true));
+        out.add(rmsNorm(2, 2048, true));
         out.add(rope(RopeMode.NORMAL, 3, 2, 16, 16));
         out.add(rope(RopeMode.NEOX, 3, 2, 16, 10));
         out.add(softmaxCausal(2, 5, 9, 4, 0.7f));
@@ -101,20 +103,22 @@ public final class DoubleOracle {
         });
     }
 
-    private static Check rmsNorm(int r, int c) {
+    /** RMSNorm, times a weight [c] when {@code weighted}. */
+    private static Check rmsNorm(int r, int c, boolean weighted) {
         float eps = 1e-5f;
-        return new Check("rms_norm", "F32", format(r, c), rnd -> {
-            float[] x = uniform(rnd, r * c);
+        return new Check(weighted ? "rms_norm weighted" : "rms_norm", "F32", format(r, c), rnd -> {
+            float[] x = uniform(rnd, r * c), w = uniform(rnd, c);
             double[] want = new double[x.length];
             for (int i = 0; i < r; i++) {
                 double ss = 0;
                 for (int j = 0; j < c; j++) ss += (double) x[i * c + j] * x[i * c + j];
                 double inv = 1 / Math.sqrt(ss / c + eps);
-                for (int j = 0; j < c; j++) want[i * c + j] = x[i * c + j] * inv;
+                for (int j = 0; j < c; j++) want[i * c + j] = x[i * c + j] * inv * (weighted ? w[j] : 1);
             }
             return new Expected(want, run -> {
                 Tensor out = run.output(F32, r, c);
-                run.kernels().rmsNorm(run.input(x, r, c), eps, out);
+                if (weighted) run.kernels().weightedRmsNorm(run.input(x, r, c), run.input(w, c), eps, out);
+                else run.kernels().rmsNorm(run.input(x, r, c), eps, out);
                 return run.read(out);
             });
         });

@@ -66,6 +66,7 @@ public final class GradientRules {
 
     private void normsAndRope() {
         rule("rms_norm", (be, p) -> Ops.rmsNorm(p.get(0), 1e-5f), param(3, 8));
+        rule("rms_norm weighted", (be, p) -> Ops.rmsNorm(p.get(0), p.get(1), 1e-5f), param(3, 8), param(8));
         int[] pos = ids(rnd, 3, 200);
         rule("rope NORMAL", (be, p) -> Ops.rope(p.get(0), be.fromInts(pos, 3), 8, 10000f, RopeMode.NORMAL), param(3, 2, 8));
         rule("rope NEOX partial", (be, p) -> Ops.rope(p.get(0), be.fromInts(pos, 3), 6, 10000f, RopeMode.NEOX), param(3, 2, 8));

@@ -9,7 +9,7 @@ public final class LlamaBlocks {
 
     /** RMSNorm times its weight. */
     public static Tensor norm(Tensor x, Tensor weight, LlamaConfig c) {
-        return Ops.mul(Ops.rmsNorm(x, c.rmsEps()), weight);
+        return Ops.rmsNorm(x, weight, c.rmsEps());
     }
 
     /** Projected rows [R, heads * headDim] as rotated heads [R, heads, headDim]. */

@@ -29,6 +29,7 @@ class BadInputTest {
             failsMentioning(() -> Ops.rope(a, be.fromInts(new int[]{0, 1, 2}, 3), 4, 1e4f, RopeMode.NORMAL), "rope", "[rows, heads, headDim]");
             Tensor w = be.zeros(DType.F32, 7, 5), wide = be.zeros(DType.F32, 2, 6);
             failsMentioning(() -> Ops.linears(a, w, wide), "matmul", "inner dimensions differ (5 vs 6)", "[3, 5] F32", "[2, 6] F32");
+            failsMentioning(() -> Ops.rmsNorm(a, be.zeros(DType.F32, 4), 1e-5f), "rms_norm", "weight must be F32 [5]", "[4] F32");
         }
     }
 

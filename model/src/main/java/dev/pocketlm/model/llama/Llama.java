@@ -27,7 +27,9 @@ public final class Llama implements AutoCloseable {
 
     /**
      * Feeds {@code tokens} at positions pos0.. and returns the logits [rows, vocab] of the last row only, or of
-     * every row when {@code allLogits}. Intermediates and the result are allocated in the caller's scope.
+     * every row when {@code allLogits}. The result is allocated in the caller's scope. Intermediates are freed as soon
+     * as they are dead, so the next op's output takes memory just used, still in cache, where a new block has to come
+     * from DRAM (a generated token's small ops, TinyLlama Q4_0: 570 -> 390 us).
      */
     public Tensor forward(int[] tokens, int pos0, KvCache cache, boolean allLogits) {
         int t = tokens.length;
@@ -44,23 +46,35 @@ public final class Llama implements AutoCloseable {
         Tensor x = Ops.getRows(weights.tokenEmbedding(), backend.fromInts(tokens, t));
         for (int l = 0; l < config.layers(); l++) {
             LayerWeights w = weights.layers().get(l);
-            x = Ops.add(x, cachedAttention(LlamaBlocks.norm(x, w.attnNorm(), config), w, cache, l, pos, pos0));
-            x = LlamaBlocks.feedForward(x, w, config);
+            Tensor attended = cachedAttention(LlamaBlocks.norm(x, w.attnNorm(), config), w, cache, l, pos, pos0);
+            Tensor mid = Ops.add(x, attended);
+            x.close();
+            attended.close();
+            x = LlamaBlocks.feedForward(mid, w, config, Tensor::close);
+            mid.close();
         }
         return LlamaBlocks.logits(allLogits ? x : x.slice(t - 1, 1), weights, config);
     }
 
-    /** Self-attention of the normalized rows h through the KV cache; returns the output projection. */
+    /** Self-attention of the normalized rows h through the KV cache; returns the output projection. Frees h. */
     private Tensor cachedAttention(Tensor h, LayerWeights w, KvCache cache, int layer, Tensor pos, int pos0) {
         LlamaConfig c = config;
         int t = h.dim(0);
         Tensor[] qkv = Ops.linears(h, w.wq(), w.wk(), w.wv());
+        h.close();
         Tensor q = LlamaBlocks.rotatedHeads(qkv[0], c.heads(), pos, c);
+        qkv[0].close();
         Tensor k = LlamaBlocks.rotatedHeads(qkv[1], c.kvHeads(), pos, c);
+        qkv[1].close();
         cache.write(layer, pos0, k, qkv[2].reshape(t, c.kvHeads(), c.headDim()));
+        k.close();
+        qkv[2].close();
         int seen = pos0 + t;
         Tensor att = Ops.attention(q, cache.keys(layer, seen), cache.values(layer, seen), LlamaBlocks.attentionScale(c), pos0);
-        return Ops.linear(att.reshape(t, c.dim()), w.wo());
+        q.close();
+        Tensor out = Ops.linear(att.reshape(t, c.dim()), w.wo());
+        att.close();
+        return out;
     }
 
     @Override public void close() {

@@ -25,7 +25,7 @@ public final class TrainingForward {
         Tensor x = Ops.getRows(w.tokenEmbedding(), be.fromInts(batch.inputs(), rows));
         for (LayerWeights lw : w.layers()) {
             x = Ops.add(x, causalSelfAttention(LlamaBlocks.norm(x, lw.attnNorm(), c), lw, c, pos, batch.windows(), batch.length()));
-            x = LlamaBlocks.feedForward(x, lw, c);
+            x = LlamaBlocks.feedForward(x, lw, c, kept -> {});
         }
         return LlamaBlocks.logits(x, w, c);
     }

@@ -64,6 +64,7 @@ record KernelCases(String name, Function<Backend, List<Tensor>> run) {
             }));
         }
         c.add(new KernelCases("rmsNorm", be -> map(be, (x, o) -> be.kernels().rmsNorm(x, 1e-5f, o))));
+        c.add(new KernelCases("weightedRmsNorm", be -> zip(be, (x, w, o) -> be.kernels().weightedRmsNorm(x, w, 1e-5f, o), new int[]{3, 300}, new int[]{300})));
         c.add(new KernelCases("rmsNormBackward", be -> zip(be, (x, dy, o) -> be.kernels().rmsNormBackward(x, dy, 1e-5f, o), new int[]{3, 300}, new int[]{3, 300})));
         for (RopeMode mode : RopeMode.values()) {
             for (boolean inverse : new boolean[]{false, true}) {

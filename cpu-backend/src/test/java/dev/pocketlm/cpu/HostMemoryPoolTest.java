@@ -34,6 +34,20 @@ class HostMemoryPoolTest {
     }
 
     @Test
+    void theLastFreedBlockOfAClassComesBackFirstFromTheSmallestClassToTheLargest() {
+        HostMemoryPool pool = new HostMemoryPool(1L << 30);
+        for (long bytes : new long[]{1, 300, 64L << 20}) {
+            HostMemoryPool.Block older = pool.take(bytes), newer = pool.take(bytes);
+            pool.give(older);
+            pool.give(newer);
+            assertSame(newer, pool.take(bytes), bytes + " bytes: the block freed last, still in cache, first");
+            assertSame(older, pool.take(bytes), bytes + " bytes: then the one before");
+            older.arena().close();
+            newer.arena().close();
+        }
+    }
+
+    @Test
     void aSmallBlockOverCapacityReleasesLargerPooledBlocksInstead() {
         HostMemoryPool pool = new HostMemoryPool(4096);
         HostMemoryPool.Block large = pool.take(4096);

@@ -472,7 +472,7 @@ public final class VectorKernels implements Kernels {
         else normRows(x, null, eps, out);
     }
 
-    /** In one pass over each row: a token's norm was three ops and their passes (norm, weight, the matvec's copy). */
+    /** In one pass over each row, where the norm and then the weight's multiply each read and wrote the row. */
     @Override public void weightedRmsNorm(Tensor x, Tensor weight, float eps, Tensor out) {
         if (!allF32(x, weight, out)) reference.weightedRmsNorm(x, weight, eps, out);
         else normRows(x, segment(weight), eps, out);

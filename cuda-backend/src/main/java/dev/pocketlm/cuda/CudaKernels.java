@@ -223,7 +223,7 @@ final class CudaKernels implements Kernels {
     }
 
     @Override public void weightedRmsNorm(Tensor x, Tensor weight, float eps, Tensor out) {
-        requireF32("rmsNorm", x, weight, out);
+        requireF32("weightedRmsNorm", x, weight, out);
         rows("rms_norm_mul_f32", x.shape().rows()).buffer(x).buffer(weight).buffer(out).i32(rowCount(x)).i32(x.shape().cols())
                 .f32(eps).run();
     }

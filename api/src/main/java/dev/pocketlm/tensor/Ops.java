@@ -37,7 +37,7 @@ public final class Ops {
             outs[i] = x.backend().empty(DType.F32, Shape.of(outDims[i]));
             wcs[i] = contiguousInput(ws[i]);
         }
-        x.backend().kernels().linears(contiguousInput(x), wcs, outs);
+        KernelProfile.kernels(x.backend()).linears(contiguousInput(x), wcs, outs);
         return outs;
     }
 
@@ -45,7 +45,7 @@ public final class Ops {
     public static Tensor matmul(Tensor a, Tensor b, boolean transA, boolean transB) {
         Tensor out = a.backend().empty(DType.F32, Shape.of(matmulShape(a, b, transA, transB)));
         Tensor ac = contiguousInput(a), bc = contiguousInput(b);
-        a.backend().kernels().matmul(ac, bc, out, transA, transB);
+        KernelProfile.kernels(a.backend()).matmul(ac, bc, out, transA, transB);
         if (Tape.tracks(a, b)) {
             int n = transB ? b.dim(-2) : b.dim(-1);
             long ba = batchCount(a), bb = batchCount(b);
@@ -130,7 +130,7 @@ public final class Ops {
     public static Tensor add(Tensor a, Tensor b) {
         checkBroadcast("add", a, b);
         Tensor out = a.backend().empty(DType.F32, a.shape());
-        a.backend().kernels().add(contiguousInput(a), contiguousInput(b), out);
+        KernelProfile.kernels(a.backend()).add(contiguousInput(a), contiguousInput(b), out);
         if (Tape.tracks(a, b)) {
             Tape.append(out, (g, grads) -> {
                 grads.add(a, g);
@@ -144,7 +144,7 @@ public final class Ops {
         checkBroadcast("mul", a, b);
         Tensor ac = contiguousInput(a), bc = contiguousInput(b);
         Tensor out = a.backend().empty(DType.F32, a.shape());
-        a.backend().kernels().mul(ac, bc, out);
+        KernelProfile.kernels(a.backend()).mul(ac, bc, out);
         if (Tape.tracks(a, b)) {
             Tape.append(out, (g, grads) -> {
                 if (a.requiresGrad) grads.add(a, mul(g, bc));
@@ -158,14 +158,14 @@ public final class Ops {
     private static Tensor unbroadcast(Tensor g, Shape to) {
         if (g.shape().equals(to)) return g;
         Tensor out = g.backend().empty(DType.F32, to);
-        g.backend().kernels().sumRows(g.reshape(-1, (int) to.size()), out.reshape((int) to.size()));
+        KernelProfile.kernels(g.backend()).sumRows(g.reshape(-1, (int) to.size()), out.reshape((int) to.size()));
         return out;
     }
 
     public static Tensor scale(Tensor a, float s) {
         checkUnary("scale", a);
         Tensor out = a.backend().empty(DType.F32, a.shape());
-        a.backend().kernels().scale(contiguousInput(a), s, out);
+        KernelProfile.kernels(a.backend()).scale(contiguousInput(a), s, out);
         if (Tape.tracks(a)) Tape.append(out, (g, grads) -> grads.add(a, scale(g, s)));
         return out;
     }
@@ -174,11 +174,11 @@ public final class Ops {
         checkUnary("silu", x);
         Tensor xc = contiguousInput(x);
         Tensor out = x.backend().empty(DType.F32, x.shape());
-        x.backend().kernels().silu(xc, out);
+        KernelProfile.kernels(x.backend()).silu(xc, out);
         if (Tape.tracks(x)) {
             Tape.append(out, (g, grads) -> {
                 Tensor dx = x.backend().empty(DType.F32, x.shape());
-                x.backend().kernels().siluBackward(xc, g, dx);
+                KernelProfile.kernels(x.backend()).siluBackward(xc, g, dx);
                 grads.add(x, dx);
             });
         }
@@ -194,11 +194,11 @@ public final class Ops {
         require(gate.shape().equals(up.shape()), op, "gate and up must have the same shape", gate, up);
         Tensor gc = contiguousInput(gate), uc = contiguousInput(up);
         Tensor out = be.empty(DType.F32, gate.shape());
-        be.kernels().swiglu(gc, uc, out);
+        KernelProfile.kernels(be).swiglu(gc, uc, out);
         if (Tape.tracks(gate, up)) {
             Tape.append(out, (g, grads) -> {
                 Tensor dg = be.empty(DType.F32, gate.shape()), du = be.empty(DType.F32, up.shape());
-                be.kernels().swigluBackward(gc, uc, g, dg, du);
+                KernelProfile.kernels(be).swigluBackward(gc, uc, g, dg, du);
                 grads.add(gate, dg);
                 grads.add(up, du);
             });
@@ -211,11 +211,11 @@ public final class Ops {
         checkUnary("rms_norm", x);
         Tensor xc = contiguousInput(x);
         Tensor out = x.backend().empty(DType.F32, x.shape());
-        x.backend().kernels().rmsNorm(xc, eps, out);
+        KernelProfile.kernels(x.backend()).rmsNorm(xc, eps, out);
         if (Tape.tracks(x)) {
             Tape.append(out, (g, grads) -> {
                 Tensor dx = x.backend().empty(DType.F32, x.shape());
-                x.backend().kernels().rmsNormBackward(xc, g, eps, dx);
+                KernelProfile.kernels(x.backend()).rmsNormBackward(xc, g, eps, dx);
                 grads.add(x, dx);
             });
         }
@@ -234,7 +234,7 @@ public final class Ops {
         require(weight.rank() == 1 && weight.dim(0) == x.dim(-1), op, "weight must be F32 [" + x.dim(-1) + "]", x, weight);
         if (Tape.tracks(x, weight)) return mul(rmsNorm(x, eps), weight);
         Tensor out = x.backend().empty(DType.F32, x.shape());
-        x.backend().kernels().weightedRmsNorm(contiguousInput(x), contiguousInput(weight), eps, out);
+        KernelProfile.kernels(x.backend()).weightedRmsNorm(contiguousInput(x), contiguousInput(weight), eps, out);
         return out;
     }
 
@@ -249,11 +249,11 @@ public final class Ops {
         require(nRot > 0 && nRot % 2 == 0 && nRot <= x.dim(2), op, "nRot " + nRot + " must be even and at most the head size " + x.dim(2), x, positions);
         Tensor pc = contiguousInput(positions);
         Tensor out = be.empty(DType.F32, x.shape());
-        be.kernels().rope(contiguousInput(x), pc, nRot, freqBase, mode, false, out);
+        KernelProfile.kernels(be).rope(contiguousInput(x), pc, nRot, freqBase, mode, false, out);
         if (Tape.tracks(x)) {
             Tape.append(out, (g, grads) -> {
                 Tensor dx = be.empty(DType.F32, x.shape());
-                be.kernels().rope(g, pc, nRot, freqBase, mode, true, dx);
+                KernelProfile.kernels(be).rope(g, pc, nRot, freqBase, mode, true, dx);
                 grads.add(x, dx);
             });
         }
@@ -265,11 +265,11 @@ public final class Ops {
         checkUnary("softmax", x);
         require(!causal || x.rank() >= 2, "softmax", "a causal mask needs rank >= 2", x);
         Tensor out = x.backend().empty(DType.F32, x.shape());
-        x.backend().kernels().softmax(contiguousInput(x), scale, causal, offset, out);
+        KernelProfile.kernels(x.backend()).softmax(contiguousInput(x), scale, causal, offset, out);
         if (Tape.tracks(x)) {
             Tape.append(out, (g, grads) -> {
                 Tensor dx = x.backend().empty(DType.F32, x.shape());
-                x.backend().kernels().softmaxBackward(out, g, scale, dx);
+                KernelProfile.kernels(x.backend()).softmaxBackward(out, g, scale, dx);
                 grads.add(x, dx);
             });
         }
@@ -300,7 +300,7 @@ public final class Ops {
         }
         Tensor out = be.empty(DType.F32, q.shape());
         boolean cacheLayout = k.stride(2) == 1 && Arrays.equals(k.strides(), v.strides());
-        be.kernels().attention(contiguousInput(q), cacheLayout ? k : contiguousInput(k), cacheLayout ? v : contiguousInput(v),
+        KernelProfile.kernels(be).attention(contiguousInput(q), cacheLayout ? k : contiguousInput(k), cacheLayout ? v : contiguousInput(v),
                 scale, pos0, out);
         return out;
     }
@@ -316,11 +316,11 @@ public final class Ops {
         require(ids.rank() == 1, op, "ids must be I32 [N]", table, ids);
         Tensor idc = contiguousInput(ids);
         Tensor out = be.empty(DType.F32, Shape.of(ids.dim(0), table.dim(1)));
-        be.kernels().getRows(contiguousInput(table), idc, out);
+        KernelProfile.kernels(be).getRows(contiguousInput(table), idc, out);
         if (Tape.tracks(table)) {
             Tape.append(out, (g, grads) -> {
                 Tensor dt = be.zeros(DType.F32, table.shape().dims());
-                be.kernels().addRows(g, idc, dt);
+                KernelProfile.kernels(be).addRows(g, idc, dt);
                 grads.add(table, dt);
             });
         }
@@ -344,7 +344,7 @@ public final class Ops {
         for (int id : idv) {
             if (id < 0 || id >= d2.dim(0)) throw new IndexOutOfBoundsException(op + ": row id " + id + " outside dst's " + d2.dim(0) + " rows");
         }
-        dst.backend().kernels().setRows(s2, contiguousInput(ids), d2);
+        KernelProfile.kernels(dst.backend()).setRows(s2, contiguousInput(ids), d2);
     }
 
     // ---- copies and views ----
@@ -353,7 +353,7 @@ public final class Ops {
     public static Tensor contiguous(Tensor x) {
         x.checkOpen("contiguous");
         Tensor out = x.backend().empty(x.dtype(), x.shape());
-        x.backend().kernels().copy(x, out);
+        KernelProfile.kernels(x.backend()).copy(x, out);
         if (Tape.tracks(x)) Tape.append(out, (g, grads) -> grads.add(x, g));
         return out;
     }
@@ -364,7 +364,7 @@ public final class Ops {
         x.checkOpen(op);
         require(convertible(x.dtype(), dtype), op, "cannot convert " + x.dtype() + " to " + dtype + " (supported: F32, F16, BF16 among themselves)", x);
         Tensor out = x.backend().empty(dtype, x.shape());
-        x.backend().kernels().copy(x, out);
+        KernelProfile.kernels(x.backend()).copy(x, out);
         return out;
     }
 
@@ -387,7 +387,7 @@ public final class Ops {
      */
     private static void copyInto(Tensor dst, Tensor src) {
         if (dst.isContiguous()) {
-            dst.backend().kernels().copy(src, dst);
+            KernelProfile.kernels(dst.backend()).copy(src, dst);
             return;
         }
         int d = 0;
@@ -423,7 +423,7 @@ public final class Ops {
 
     private static Tensor contiguousNoTape(Tensor x) {
         Tensor out = x.backend().empty(x.dtype(), x.shape());
-        x.backend().kernels().copy(x, out);
+        KernelProfile.kernels(x.backend()).copy(x, out);
         return out;
     }
 
@@ -436,13 +436,13 @@ public final class Ops {
         Shape outShape = d.length == 1 ? Shape.of(1) : Shape.of(Arrays.copyOf(d, d.length - 1));
         Tensor xc = contiguousInput(x);
         Tensor out = x.backend().empty(DType.F32, outShape);
-        x.backend().kernels().reduce(xc.reshape(-1, x.dim(-1)), op, out.reshape((int) outShape.size()));
+        KernelProfile.kernels(x.backend()).reduce(xc.reshape(-1, x.dim(-1)), op, out.reshape((int) outShape.size()));
         if (Tape.tracks(x)) {
             require(op != ReduceOp.MAX, "max", "max is not differentiable here", x);
             float s = op == ReduceOp.MEAN ? 1f / x.dim(-1) : 1f;
             Tape.append(out, (g, grads) -> {
                 Tensor dx = x.backend().empty(DType.F32, x.shape());
-                x.backend().kernels().expandRows(g.reshape((int) g.size()), s, dx.reshape(-1, x.dim(-1)));
+                KernelProfile.kernels(x.backend()).expandRows(g.reshape((int) g.size()), s, dx.reshape(-1, x.dim(-1)));
                 grads.add(x, dx);
             });
         }
@@ -468,11 +468,11 @@ public final class Ops {
             if (t < 0 || t >= logits.dim(1)) throw new IndexOutOfBoundsException(op + ": target " + t + " outside the vocabulary of " + logits.dim(1));
         }
         Tensor out = be.empty(DType.F32, Shape.of(logits.dim(0)));
-        be.kernels().crossEntropy(lc, tc, out);
+        KernelProfile.kernels(be).crossEntropy(lc, tc, out);
         if (Tape.tracks(logits)) {
             Tape.append(out, (g, grads) -> {
                 Tensor dl = be.empty(DType.F32, logits.shape());
-                be.kernels().crossEntropyBackward(lc, tc, g, dl);
+                KernelProfile.kernels(be).crossEntropyBackward(lc, tc, g, dl);
                 grads.add(logits, dl);
             });
         }
@@ -489,11 +489,11 @@ public final class Ops {
         require(temperature > 0, op, "temperature must be positive, got " + temperature, teacher, student);
         Tensor tc = contiguousInput(teacher), sc = contiguousInput(student);
         Tensor out = be.empty(DType.F32, Shape.of(teacher.dim(0)));
-        be.kernels().klDiv(tc, sc, temperature, reverse, out);
+        KernelProfile.kernels(be).klDiv(tc, sc, temperature, reverse, out);
         if (Tape.tracks(student)) {
             Tape.append(out, (g, grads) -> {
                 Tensor ds = be.empty(DType.F32, student.shape());
-                be.kernels().klDivBackward(tc, sc, temperature, reverse, g, ds);
+                KernelProfile.kernels(be).klDivBackward(tc, sc, temperature, reverse, g, ds);
                 grads.add(student, ds);
             });
         }
@@ -510,7 +510,7 @@ public final class Ops {
             require(t.isContiguous() && t.shape().equals(param.shape()), op, "param, grad, m and v must be contiguous with one shape", param, grad, m, v);
         }
         require(step >= 1, op, "step is 1-based, got " + step, param);
-        param.backend().kernels().adamw(param, grad, m, v, lr, beta1, beta2, eps, weightDecay, step);
+        KernelProfile.kernels(param.backend()).adamw(param, grad, m, v, lr, beta1, beta2, eps, weightDecay, step);
     }
 
     // ---- checks ----

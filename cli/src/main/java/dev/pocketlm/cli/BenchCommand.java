@@ -5,12 +5,14 @@ import dev.pocketlm.model.llama.Generator;
 import dev.pocketlm.model.sample.SamplerSettings;
 import dev.pocketlm.tensor.Backend;
 import dev.pocketlm.tensor.DType;
+import dev.pocketlm.tensor.KernelProfile;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.lang.management.CompilationMXBean;
 import java.lang.management.ManagementFactory;
+import java.util.List;
 import java.util.Locale;
 import java.util.OptionalDouble;
 import java.util.SplittableRandom;
@@ -51,6 +53,10 @@ final class BenchCommand implements Callable<Integer> {
 
     @Option(names = "--json", description = "Print one JSON object.") boolean json;
 
+    @Option(names = "--profile", description = "After the measured runs, profiled ones (until the JIT is quiet) with every kernel call "
+            + "timed: where a generated token's time goes.")
+    boolean profile;
+
     @Override public Integer call() throws Exception {
         if (promptTokens < 1 || genTokens < 2) throw new IllegalArgumentException("--prompt must be at least 1 and --gen at least 2, got " + promptTokens + " and " + genTokens);
         if (warmup < 0 || repeat < 1) throw new IllegalArgumentException("--warmup must be at least 0 and --repeat at least 1, got " + warmup + " and " + repeat);
@@ -78,12 +84,13 @@ final class BenchCommand implements Callable<Integer> {
             long weightBytes = m.model().weights().bytes();
             double bestGen = best.generationTokensPerSecond(), gbps = weightBytes * bestGen / 1e9;
             double readGbps = readAroundBest.orElse(Double.NaN) / 1e9, fraction = gbps / readGbps; // NaN without a probe
+            GenerationProfile kernels = profile ? profiledRuns(gen, prompt, weightBytes) : null;
             if (json) {
                 System.out.printf(Locale.ROOT, "{\"model\": \"%s\", \"backend\": \"%s\", \"kv_type\": \"%s\", \"prompt_tokens\": %d, \"generated_tokens\": %d, "
                                 + "\"prompt_tokens_per_s\": %.3f, \"generation_tokens_per_s\": %.3f, \"weight_bytes\": %d, \"achieved_gb_per_s\": %.3f, "
-                                + "\"read_gb_per_s\": %s, \"bandwidth_fraction\": %s, \"warmup_runs\": %d}%n",
+                                + "\"read_gb_per_s\": %s, \"bandwidth_fraction\": %s, \"warmup_runs\": %d%s}%n",
                         m.origin().replace("\\", "\\\\").replace("\"", "\\\""), be.name(), kv.name().toLowerCase(Locale.ROOT), promptTokens, genTokens, bestPrompt, bestGen, weightBytes, gbps,
-                        jsonNumber(readGbps), jsonNumber(fraction), warmupRuns);
+                        jsonNumber(readGbps), jsonNumber(fraction), warmupRuns, kernels == null ? "" : ", \"profile\": " + kernels.json());
             } else {
                 System.out.printf(Locale.ROOT, "%s on %s, KV cache %s, best of %d runs after %d warm-up runs%nprompt %d tokens: %.1f tokens/s%n"
                                 + "generation %d tokens: %.2f tokens/s%nweights streamed per token: %.1f MiB; achieved %.2f GB/s%n",
@@ -92,28 +99,71 @@ final class BenchCommand implements Callable<Integer> {
                     System.out.printf(Locale.ROOT, "memory read bandwidth measured before and after that run: %.1f GB/s; generation streamed %.0f%% of it%n",
                             readGbps, 100 * fraction);
                 }
+                if (kernels != null) System.out.print(kernels.text());
             }
         }
         return 0;
     }
 
+    /**
+     * Generation runs with their steps after the first token profiled ({@link KernelProfile}) until one keeps the JIT
+     * quiet, as {@link #warmUp} does (the profile's path through the kernels compiles in the first), at most
+     * {@link #MAX_WARMUP}: the last one's profile.
+     */
+    private GenerationProfile profiledRuns(Generator gen, int[] prompt, long weightBytes) {
+        GenerationProfile last = null;
+        for (int runs = 0; runs < MAX_WARMUP; runs++) {
+            GenerationProfile[] run = new GenerationProfile[1];
+            boolean quiet = quiet(() -> run[0] = profiledRun(gen, prompt, weightBytes));
+            last = run[0];
+            if (quiet && runs > 0) break;
+        }
+        return last;
+    }
+
+    private GenerationProfile profiledRun(Generator gen, int[] prompt, long weightBytes) {
+        boolean[] started = {false};
+        Generator.Stats s;
+        try {
+            s = gen.generate(prompt, genTokens, id -> {
+                if (!started[0]) KernelProfile.start(); // the prompt's step is done: generation steps from here on
+                started[0] = true;
+                return true;
+            }, null);
+        } catch (RuntimeException | Error e) {
+            if (started[0]) KernelProfile.stop();
+            throw e;
+        }
+        List<KernelProfile.Entry> kernels = KernelProfile.stop();
+        int steps = s.generatedTokens() - 1;
+        return new GenerationProfile(kernels, steps, s.generationSeconds() * 1e9 / steps, weightBytes);
+    }
+
     /** Runs {@link #warmup} runs or more, until the JIT is quiet (see {@link #QUIET_RUNS}); returns how many. */
     private int warmUp(Backend backend, Generator gen, int[] prompt) {
-        CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
-        boolean watch = warmup > 0 && jit != null && jit.isCompilationTimeMonitoringSupported();
         int runs = 0;
-        for (int quiet = 0; runs < warmup || (watch && quiet < QUIET_RUNS && runs < MAX_WARMUP); runs++) {
-            long compiling = watch ? jit.getTotalCompilationTime() : 0, start = System.nanoTime();
-            gen.generate(prompt, genTokens, id -> true, null);
-            backend.measureReadBandwidth(); // its loop is compiled by the measured runs too
-            double millis = (System.nanoTime() - start) / 1e6;
-            quiet = watch && jit.getTotalCompilationTime() - compiling < QUIET_SHARE * millis ? quiet + 1 : 0;
+        for (int quiet = 0; runs < warmup || (warmup > 0 && quiet < QUIET_RUNS && runs < MAX_WARMUP); runs++) {
+            boolean quietRun = quiet(() -> {
+                gen.generate(prompt, genTokens, id -> true, null);
+                backend.measureReadBandwidth(); // its loop is compiled by the measured runs too
+            });
+            quiet = quietRun ? quiet + 1 : 0;
         }
         return runs;
     }
 
+    /** Runs {@code run}; whether it spent under {@link #QUIET_SHARE} of its time in the JIT compiler (true where that is not measured). */
+    private static boolean quiet(Runnable run) {
+        CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
+        boolean watch = jit != null && jit.isCompilationTimeMonitoringSupported();
+        long compiling = watch ? jit.getTotalCompilationTime() : 0, start = System.nanoTime();
+        run.run();
+        double millis = (System.nanoTime() - start) / 1e6;
+        return !watch || jit.getTotalCompilationTime() - compiling < QUIET_SHARE * millis;
+    }
+
     /** A JSON number with three decimals, or null for NaN (a backend without a read probe). */
-    private static String jsonNumber(double v) { return Double.isNaN(v) ? "null" : String.format(Locale.ROOT, "%.3f", v); }
+    static String jsonNumber(double v) { return Double.isNaN(v) ? "null" : String.format(Locale.ROOT, "%.3f", v); }
 
     /** The mean of two readings of one probe (both present, or both empty when the backend has none). */
     private static OptionalDouble mean(OptionalDouble a, OptionalDouble b) {

@@ -146,9 +146,27 @@ class CliTest {
                 "--warmup", "0", "--repeat", "1", "--json");
         assertEquals(0, f16.code(), f16.err());
         assertTrue(f16.out().contains("\"kv_type\": \"f16\"") && jsonNumber(f16.out(), "generation_tokens_per_s") > 0, f16.out());
+        Run profiled = run("bench", "-m", model.toString(), "--backend", "cpu", "--prompt", "8", "--gen", "5", "--warmup", "0",
+                "--repeat", "1", "--profile", "--json");
+        assertEquals(0, profiled.code(), profiled.err());
+        double layers = callsPerToken(profiled.out(), "attention");
+        assertEquals(2, layers, profiled.out()); // the tiny shape's layers: one attention each per generated token
+        assertEquals(2 * layers, callsPerToken(profiled.out(), "linears"), profiled.out()); // q, k, v and gate, up
+        assertEquals(2 * layers + 1, callsPerToken(profiled.out(), "matmul"), profiled.out()); // output, down, and the logits
+        assertEquals(2 * layers + 1, callsPerToken(profiled.out(), "weightedRmsNorm"), profiled.out());
+        double kernelMicros = Pattern.compile("\"us_per_token\": ([0-9.]+)").matcher(profiled.out()).results()
+                .mapToDouble(r -> Double.parseDouble(r.group(1))).sum();
+        double tokenMicros = jsonNumber(profiled.out(), "token_us");
+        assertEquals(tokenMicros, kernelMicros + jsonNumber(profiled.out(), "outside_kernels_us"), 1e-2 * tokenMicros, profiled.out());
+        assertTrue(kernelMicros > 0 && kernelMicros < tokenMicros, profiled.out());
         Run q8 = run("bench", "-m", model.toString(), "--kv-type", "q8_0");
         assertNotEquals(0, q8.code());
         assertTrue(q8.err().contains("--kv-type must be f32 or f16, got q8_0"), q8.err());
+    }
+
+    /** The calls per token of {@code kernel} in a {@code bench --profile --json} line. */
+    private static double callsPerToken(String json, String kernel) {
+        return jsonNumber(json, "kernel\": \"" + kernel + "\", \"calls_per_token");
     }
 
     /** The number after {@code "key": } in a one-object JSON line. */

@@ -12,6 +12,7 @@ import picocli.CommandLine.Option;
 
 import java.lang.management.CompilationMXBean;
 import java.lang.management.ManagementFactory;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.OptionalDouble;
@@ -54,7 +55,7 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print one JSON object.") boolean json;
 
     @Option(names = "--profile", description = "After the measured runs, profiled ones (until the JIT is quiet) with every kernel call "
-            + "timed: where a generated token's time goes.")
+            + "timed: where the prompt's and a generated token's time go.")
     boolean profile;
 
     @Override public Integer call() throws Exception {
@@ -84,7 +85,7 @@ final class BenchCommand implements Callable<Integer> {
             long weightBytes = m.model().weights().bytes();
             double bestGen = best.generationTokensPerSecond(), gbps = weightBytes * bestGen / 1e9;
             double readGbps = readAroundBest.orElse(Double.NaN) / 1e9, fraction = gbps / readGbps; // NaN without a probe
-            GenerationProfile kernels = profile ? profiledRuns(gen, prompt, weightBytes) : null;
+            Profile kernels = profile ? profiledRuns(gen, prompt, weightBytes) : null;
             if (json) {
                 System.out.printf(Locale.ROOT, "{\"model\": \"%s\", \"backend\": \"%s\", \"kv_type\": \"%s\", \"prompt_tokens\": %d, \"generated_tokens\": %d, "
                                 + "\"prompt_tokens_per_s\": %.3f, \"generation_tokens_per_s\": %.3f, \"weight_bytes\": %d, \"achieved_gb_per_s\": %.3f, "
@@ -105,15 +106,27 @@ final class BenchCommand implements Callable<Integer> {
         return 0;
     }
 
+    /** A profiled run's two phases. */
+    private record Profile(PhaseProfile prompt, PhaseProfile generation) {
+        String text() {
+            return prompt.text(String.format(Locale.ROOT, "time by kernel in a run after the measured ones, each kernel call timed:%nthe prompt, %.1f ms:",
+                    prompt.stepNanos() / 1e6))
+                    + generation.text(String.format(Locale.ROOT, "a generated token, %.1f us (%.2f tokens/s):", generation.stepNanos() / 1e3,
+                    1e9 / generation.stepNanos()));
+        }
+
+        String json() { return "{\"prompt\": " + prompt.json() + ", \"generation\": " + generation.json() + "}"; }
+    }
+
     /**
-     * Generation runs with their steps after the first token profiled ({@link KernelProfile}) until one keeps the JIT
-     * quiet, as {@link #warmUp} does (the profile's path through the kernels compiles in the first), at most
-     * {@link #MAX_WARMUP}: the last one's profile.
+     * Profiled runs ({@link KernelProfile}), the prompt and the generation apart, until one keeps the JIT quiet as
+     * {@link #warmUp} does (the first compiles the profile's path through the kernels), at most {@link #MAX_WARMUP}:
+     * the last one's profile.
      */
-    private GenerationProfile profiledRuns(Generator gen, int[] prompt, long weightBytes) {
-        GenerationProfile last = null;
+    private Profile profiledRuns(Generator gen, int[] prompt, long weightBytes) {
+        Profile last = null;
         for (int runs = 0; runs < MAX_WARMUP; runs++) {
-            GenerationProfile[] run = new GenerationProfile[1];
+            Profile[] run = new Profile[1];
             boolean quiet = quiet(() -> run[0] = profiledRun(gen, prompt, weightBytes));
             last = run[0];
             if (quiet && runs > 0) break;
@@ -121,22 +134,26 @@ final class BenchCommand implements Callable<Integer> {
         return last;
     }
 
-    private GenerationProfile profiledRun(Generator gen, int[] prompt, long weightBytes) {
-        boolean[] started = {false};
+    private Profile profiledRun(Generator gen, int[] prompt, long weightBytes) {
+        List<List<KernelProfile.Entry>> promptKernels = new ArrayList<>(1);
+        KernelProfile.start();
         Generator.Stats s;
         try {
             s = gen.generate(prompt, genTokens, id -> {
-                if (!started[0]) KernelProfile.start(); // the prompt's step is done: generation steps from here on
-                started[0] = true;
+                if (promptKernels.isEmpty()) { // the prompt's step is done: generation steps from here on
+                    promptKernels.add(KernelProfile.stop());
+                    KernelProfile.start();
+                }
                 return true;
             }, null);
         } catch (RuntimeException | Error e) {
-            if (started[0]) KernelProfile.stop();
+            KernelProfile.stop();
             throw e;
         }
-        List<KernelProfile.Entry> kernels = KernelProfile.stop();
-        int steps = s.generatedTokens() - 1;
-        return new GenerationProfile(kernels, steps, s.generationSeconds() * 1e9 / steps, weightBytes);
+        List<KernelProfile.Entry> generation = KernelProfile.stop();
+        int steps = s.generatedTokens() - 1; // the first token came with the prompt's step
+        return new Profile(new PhaseProfile(promptKernels.get(0), 1, s.promptSeconds() * 1e9, 0),
+                new PhaseProfile(generation, steps, s.generationSeconds() * 1e9 / steps, weightBytes));
     }
 
     /** Runs {@link #warmup} runs or more, until the JIT is quiet (see {@link #QUIET_RUNS}); returns how many. */

@@ -14,6 +14,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -149,24 +150,29 @@ class CliTest {
         Run profiled = run("bench", "-m", model.toString(), "--backend", "cpu", "--prompt", "8", "--gen", "5", "--warmup", "0",
                 "--repeat", "1", "--profile", "--json");
         assertEquals(0, profiled.code(), profiled.err());
-        double layers = callsPerToken(profiled.out(), "attention");
+        String prompt = profiled.out().substring(profiled.out().indexOf("\"prompt\": {"), profiled.out().indexOf("\"generation\": {"));
+        String token = profiled.out().substring(profiled.out().indexOf("\"generation\": {"));
+        double layers = calls(token, "attention");
         assertEquals(2, layers, profiled.out()); // the tiny shape's layers: one attention each per generated token
-        assertEquals(2 * layers, callsPerToken(profiled.out(), "linears"), profiled.out()); // q, k, v and gate, up
-        assertEquals(2 * layers + 1, callsPerToken(profiled.out(), "matmul"), profiled.out()); // output, down, and the logits
-        assertEquals(2 * layers + 1, callsPerToken(profiled.out(), "weightedRmsNorm"), profiled.out());
-        double kernelMicros = Pattern.compile("\"us_per_token\": ([0-9.]+)").matcher(profiled.out()).results()
-                .mapToDouble(r -> Double.parseDouble(r.group(1))).sum();
-        double tokenMicros = jsonNumber(profiled.out(), "token_us");
-        assertEquals(tokenMicros, kernelMicros + jsonNumber(profiled.out(), "outside_kernels_us"), 1e-2 * tokenMicros, profiled.out());
-        assertTrue(kernelMicros > 0 && kernelMicros < tokenMicros, profiled.out());
+        assertEquals(2 * layers, calls(token, "linears"), profiled.out()); // q, k, v and gate, up
+        assertEquals(2 * layers + 1, calls(token, "matmul"), profiled.out()); // output, down, and the logits
+        assertEquals(2 * layers + 1, calls(token, "weightedRmsNorm"), profiled.out());
+        assertEquals(layers, calls(prompt, "attention"), profiled.out()); // the prompt is one step
+        for (String phase : List.of(prompt, token)) {
+            double kernelMicros = Pattern.compile("\"us\": ([0-9.]+)").matcher(phase).results().mapToDouble(r -> Double.parseDouble(r.group(1))).sum();
+            double stepMicros = jsonNumber(phase, "step_us");
+            assertEquals(stepMicros, kernelMicros + jsonNumber(phase, "outside_kernels_us"), 1e-2 * stepMicros, profiled.out());
+            assertTrue(kernelMicros > 0 && kernelMicros < stepMicros, profiled.out());
+        }
+        assertTrue(jsonNumber(token, "matmul_gb_per_s") > 0 && !prompt.contains("matmul_gb_per_s"), profiled.out());
         Run q8 = run("bench", "-m", model.toString(), "--kv-type", "q8_0");
         assertNotEquals(0, q8.code());
         assertTrue(q8.err().contains("--kv-type must be f32 or f16, got q8_0"), q8.err());
     }
 
-    /** The calls per token of {@code kernel} in a {@code bench --profile --json} line. */
-    private static double callsPerToken(String json, String kernel) {
-        return jsonNumber(json, "kernel\": \"" + kernel + "\", \"calls_per_token");
+    /** The calls per step of {@code kernel} in a phase of a {@code bench --profile --json} line. */
+    private static double calls(String phase, String kernel) {
+        return jsonNumber(phase, "kernel\": \"" + kernel + "\", \"calls");
     }
 
     /** The number after {@code "key": } in a one-object JSON line. */

@@ -86,9 +86,9 @@ public final class Ops {
         int ka = transA ? a.dim(-2) : a.dim(-1);
         int kb = transB ? b.dim(-1) : b.dim(-2);
         int n = transB ? b.dim(-2) : b.dim(-1);
-        require(ka == kb, op, "inner dimensions differ (" + ka + " vs " + kb + ")", a, b);
+        if (ka != kb) throw invalid(op, "inner dimensions differ (" + ka + " vs " + kb + ")", a, b);
         long ba = batchCount(a), bb = batchCount(b);
-        require(bb > 0 && ba % bb == 0, op, "a's " + ba + " matrices are not a multiple of b's " + bb, a, b);
+        if (bb <= 0 || ba % bb != 0) throw invalid(op, "a's " + ba + " matrices are not a multiple of b's " + bb, a, b);
         int[] outDims = a.shape().dims();
         outDims[outDims.length - 2] = m;
         outDims[outDims.length - 1] = n;
@@ -231,7 +231,7 @@ public final class Ops {
         checkUnary(op, x);
         sameBackend(op, x, weight);
         requireDType(op, weight, DType.F32);
-        require(weight.rank() == 1 && weight.dim(0) == x.dim(-1), op, "weight must be F32 [" + x.dim(-1) + "]", x, weight);
+        if (weight.rank() != 1 || weight.dim(0) != x.dim(-1)) throw invalid(op, "weight must be F32 [" + x.dim(-1) + "]", x, weight);
         if (Tape.tracks(x, weight)) return mul(rmsNorm(x, eps), weight);
         Tensor out = x.backend().empty(DType.F32, x.shape());
         KernelProfile.kernels(x.backend()).weightedRmsNorm(contiguousInput(x), contiguousInput(weight), eps, out);
@@ -245,8 +245,10 @@ public final class Ops {
         requireDType(op, x, DType.F32);
         requireDType(op, positions, DType.I32);
         require(x.rank() == 3, op, "x must be [rows, heads, headDim]", x, positions);
-        require(positions.rank() == 1 && positions.dim(0) == x.dim(0), op, "positions must be I32 [" + x.dim(0) + "]", x, positions);
-        require(nRot > 0 && nRot % 2 == 0 && nRot <= x.dim(2), op, "nRot " + nRot + " must be even and at most the head size " + x.dim(2), x, positions);
+        if (positions.rank() != 1 || positions.dim(0) != x.dim(0)) throw invalid(op, "positions must be I32 [" + x.dim(0) + "]", x, positions);
+        if (nRot <= 0 || nRot % 2 != 0 || nRot > x.dim(2)) {
+            throw invalid(op, "nRot " + nRot + " must be even and at most the head size " + x.dim(2), x, positions);
+        }
         Tensor pc = contiguousInput(positions);
         Tensor out = be.empty(DType.F32, x.shape());
         KernelProfile.kernels(be).rope(contiguousInput(x), pc, nRot, freqBase, mode, false, out);
@@ -376,8 +378,9 @@ public final class Ops {
         String op = "assign";
         sameBackend(op, dst, src);
         require(dst.shape().equals(src.shape()), op, "dst and src must have the same shape", dst, src);
-        require(convertible(src.dtype(), dst.dtype()), op, "cannot convert " + src.dtype() + " to " + dst.dtype()
-                + " (supported: F32, F16, BF16 among themselves)", dst, src);
+        if (!convertible(src.dtype(), dst.dtype())) {
+            throw invalid(op, "cannot convert " + src.dtype() + " to " + dst.dtype() + " (supported: F32, F16, BF16 among themselves)", dst, src);
+        }
         copyInto(dst, src);
     }
 
@@ -552,6 +555,7 @@ public final class Ops {
         }
     }
 
+    /** Fails naming the op, what is wrong and the operands. A message built from values is built by the caller once the test fails. */
     private static void require(boolean ok, String op, String what, Tensor... operands) {
         if (!ok) throw invalid(op, what, operands);
     }

@@ -12,12 +12,12 @@ import picocli.CommandLine.Option;
 
 import java.lang.management.CompilationMXBean;
 import java.lang.management.ManagementFactory;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.OptionalDouble;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * {@code pocket bench}: prompt processing and generation speed of a model, the weight bytes each generated token
@@ -135,13 +135,13 @@ final class BenchCommand implements Callable<Integer> {
     }
 
     private Profile profiledRun(Generator gen, int[] prompt, long weightBytes) {
-        List<List<KernelProfile.Entry>> promptKernels = new ArrayList<>(1);
+        AtomicReference<List<KernelProfile.Entry>> promptKernels = new AtomicReference<>();
         KernelProfile.start();
         Generator.Stats s;
         try {
             s = gen.generate(prompt, genTokens, id -> {
-                if (promptKernels.isEmpty()) { // the prompt's step is done: generation steps from here on
-                    promptKernels.add(KernelProfile.stop());
+                if (promptKernels.get() == null) { // the prompt's step is done: generation steps from here on
+                    promptKernels.set(KernelProfile.stop());
                     KernelProfile.start();
                 }
                 return true;
@@ -152,7 +152,7 @@ final class BenchCommand implements Callable<Integer> {
         }
         List<KernelProfile.Entry> generation = KernelProfile.stop();
         int steps = s.generatedTokens() - 1; // the first token came with the prompt's step
-        return new Profile(new PhaseProfile(promptKernels.get(0), 1, s.promptSeconds() * 1e9, 0),
+        return new Profile(new PhaseProfile(promptKernels.get(), 1, s.promptSeconds() * 1e9, 0),
                 new PhaseProfile(generation, steps, s.generationSeconds() * 1e9 / steps, weightBytes));
     }
 

@@ -82,7 +82,7 @@ final class BenchCommand implements Callable<Integer> {
                 }
                 readBefore = readAfter;
             }
-            long weightBytes = m.model().weights().bytes();
+            long weightBytes = m.model().weights().bytesPerToken();
             double bestGen = best.generationTokensPerSecond(), gbps = weightBytes * bestGen / 1e9;
             double readGbps = readAroundBest.orElse(Double.NaN) / 1e9, fraction = gbps / readGbps; // NaN without a probe
             Profile kernels = profile ? profiledRuns(gen, prompt, weightBytes) : null;

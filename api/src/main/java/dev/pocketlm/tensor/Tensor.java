@@ -215,12 +215,7 @@ public final class Tensor implements AutoCloseable {
 
     /** The values as floats (dequantized or widened as needed), in row-major order. */
     public float[] toFloats() {
-        if (dtype == DType.F32 && isContiguous() && ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN) {
-            checkOpen("toFloats");
-            float[] out = new float[Math.toIntExact(size())];
-            backend.read(storage, byteOffset, MemorySegment.ofArray(out)); // no byte copy in between (a token's logits)
-            return out;
-        }
+        if (readsFloatsDirectly()) return readFloats(new float[Math.toIntExact(size())]);
         Tensor c = isContiguous() ? this : Ops.contiguous(this);
         try {
             MemorySegment bytes = c.download();
@@ -236,6 +231,25 @@ public final class Tensor implements AutoCloseable {
         } finally {
             if (c != this) c.close();
         }
+    }
+
+    /**
+     * The values as {@link #toFloats}, into {@code dst} (exactly {@link #size} long): a caller reading every step (a
+     * token's logits, 128 KB for a 32,000-word vocabulary) reuses one array still in cache instead of a fresh one.
+     */
+    public float[] readFloats(float[] dst) {
+        if (dst.length != size()) throw new IllegalArgumentException("readFloats: " + describe() + " has " + size() + " values, the array " + dst.length);
+        if (!readsFloatsDirectly()) {
+            System.arraycopy(toFloats(), 0, dst, 0, dst.length);
+            return dst;
+        }
+        checkOpen("readFloats");
+        backend.read(storage, byteOffset, MemorySegment.ofArray(dst)); // no byte copy in between
+        return dst;
+    }
+
+    private boolean readsFloatsDirectly() {
+        return dtype == DType.F32 && isContiguous() && ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN;
     }
 
     public int[] toInts() {

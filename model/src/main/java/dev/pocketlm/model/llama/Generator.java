@@ -50,9 +50,10 @@ public final class Generator {
         Sampler sampler = new Sampler(settings);
         for (int t : prompt) sampler.accept(t);
         int[] history = Arrays.copyOf(prompt, prompt.length + maxNew);
+        float[] row = new float[model.config().vocabSize()];
         try (KvCache cache = new KvCache(model.backend(), model.config(), capacity, kvType)) {
             long t0 = System.nanoTime();
-            float[] logits = step(prompt, 0, cache, logitsSink);
+            float[] logits = step(prompt, 0, cache, logitsSink, row);
             long t1 = System.nanoTime();
             int generated = 0;
             int pos = prompt.length;
@@ -64,27 +65,26 @@ public final class Generator {
                 if (pos == capacity) {
                     int keep = capacity / 2;
                     int end = prompt.length + generated - 1;
-                    step(Arrays.copyOfRange(history, end - keep, end), 0, cache, null);
+                    step(Arrays.copyOfRange(history, end - keep, end), 0, cache, null, row);
                     pos = keep;
                 }
-                logits = step(new int[]{next}, pos++, cache, logitsSink);
+                logits = step(new int[]{next}, pos++, cache, logitsSink, row);
             }
             long t2 = System.nanoTime();
             return new Stats(prompt.length, (t1 - t0) / 1e9, generated, (t2 - t1) / 1e9);
         }
     }
 
-    /** One forward pass; returns the last row of logits and hands every row to the sink. */
-    private float[] step(int[] tokens, int pos0, KvCache cache, LogitsSink sink) {
+    /** One forward pass; returns the last row of logits, in {@code row}, and hands every row to the sink. */
+    private float[] step(int[] tokens, int pos0, KvCache cache, LogitsSink sink, float[] row) {
         try (Scope scope = Scope.open()) {
             Tensor logits = model.forward(tokens, pos0, cache, sink != null);
+            if (sink == null) return logits.readFloats(row);
             float[] all = logits.toFloats();
-            int vocab = model.config().vocabSize();
-            int rows = all.length / vocab;
-            if (sink != null) {
-                for (int r = 0; r < rows; r++) sink.row(Arrays.copyOfRange(all, r * vocab, (r + 1) * vocab));
-            }
-            return rows == 1 ? all : Arrays.copyOfRange(all, (rows - 1) * vocab, rows * vocab);
+            int vocab = row.length, rows = all.length / vocab;
+            for (int r = 0; r < rows; r++) sink.row(Arrays.copyOfRange(all, r * vocab, (r + 1) * vocab));
+            System.arraycopy(all, (rows - 1) * vocab, row, 0, vocab);
+            return row;
         }
     }
 }

@@ -2,8 +2,6 @@ package dev.pocketlm.cpu;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -21,20 +19,22 @@ final class HostMemoryPool {
     /** An allocation and the arena that owns it. */
     record Block(Arena arena, MemorySegment segment) {}
 
-    private final Map<Long, ConcurrentLinkedDeque<Block>> free = new ConcurrentHashMap<>();
+    /** Free blocks by size class, indexed by the class's log2 (no boxing or hashing on a token's hundreds of calls). */
+    @SuppressWarnings("unchecked")
+    private final ConcurrentLinkedDeque<Block>[] free = new ConcurrentLinkedDeque[Long.numberOfTrailingZeros(MAX_CLASS) + 1];
     private final AtomicLong pooledBytes = new AtomicLong();
     private final long capacity;
 
     HostMemoryPool(long capacity) {
         this.capacity = capacity;
+        for (int c = 0; c < free.length; c++) free[c] = new ConcurrentLinkedDeque<>();
     }
 
     /** A block of at least {@code bytes} bytes, 64-byte aligned, with undefined contents. */
     Block take(long bytes) {
         long size = sizeClass(bytes);
         if (size > 0) {
-            ConcurrentLinkedDeque<Block> q = free.get(size);
-            Block b = q == null ? null : q.pollFirst();
+            Block b = free(size).pollFirst();
             if (b != null) {
                 pooledBytes.addAndGet(-size);
                 return b;
@@ -54,7 +54,7 @@ final class HostMemoryPool {
         long size = b.segment().byteSize();
         if (sizeClass(size) == size && (fits(size) || releaseLarger(size))) {
             pooledBytes.addAndGet(size);
-            free.computeIfAbsent(size, k -> new ConcurrentLinkedDeque<>()).addFirst(b);
+            free(size).addFirst(b);
             return;
         }
         b.arena().close();
@@ -63,15 +63,16 @@ final class HostMemoryPool {
     /** Releases pooled blocks of classes above {@code size}, largest first, until {@code size} more bytes fit. */
     private synchronized boolean releaseLarger(long size) {
         for (long c = MAX_CLASS; c > size && !fits(size); c >>= 1) {
-            ConcurrentLinkedDeque<Block> q = free.get(c);
             Block old;
-            while (q != null && !fits(size) && (old = q.pollLast()) != null) {
+            while (!fits(size) && (old = free(c).pollLast()) != null) {
                 pooledBytes.addAndGet(-c);
                 old.arena().close();
             }
         }
         return fits(size);
     }
+
+    private ConcurrentLinkedDeque<Block> free(long sizeClass) { return free[Long.numberOfTrailingZeros(sizeClass)]; }
 
     private boolean fits(long size) { return pooledBytes.get() + size <= capacity; }
 

@@ -215,6 +215,7 @@ public final class Tensor implements AutoCloseable {
 
     /** The values as floats (dequantized or widened as needed), in row-major order. */
     public float[] toFloats() {
+        checkOpen("toFloats");
         if (readsFloatsDirectly()) return readFloats(new float[Math.toIntExact(size())]);
         Tensor c = isContiguous() ? this : Ops.contiguous(this);
         try {
@@ -238,12 +239,12 @@ public final class Tensor implements AutoCloseable {
      * token's logits, 128 KB for a 32,000-word vocabulary) reuses one array still in cache instead of a fresh one.
      */
     public float[] readFloats(float[] dst) {
+        checkOpen("readFloats");
         if (dst.length != size()) throw new IllegalArgumentException("readFloats: " + describe() + " has " + size() + " values, the array " + dst.length);
         if (!readsFloatsDirectly()) {
             System.arraycopy(toFloats(), 0, dst, 0, dst.length);
             return dst;
         }
-        checkOpen("readFloats");
         backend.read(storage, byteOffset, MemorySegment.ofArray(dst)); // no byte copy in between
         return dst;
     }

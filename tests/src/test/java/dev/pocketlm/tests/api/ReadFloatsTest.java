@@ -37,6 +37,11 @@ class ReadFloatsTest {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> m.readFloats(new float[5]));
             assertTrue(e.getMessage().contains("6") && e.getMessage().contains("5"), e.getMessage());
             assertArrayEquals(m.toFloats(), Arrays.copyOf(into, 6));
+            m.close();
+            IllegalStateException closed = assertThrows(IllegalStateException.class, () -> m.readFloats(new float[6]));
+            assertTrue(closed.getMessage().startsWith("readFloats") && closed.getMessage().contains("closed"), closed.getMessage());
+            closed = assertThrows(IllegalStateException.class, m::toFloats);
+            assertTrue(closed.getMessage().startsWith("toFloats") && closed.getMessage().contains("closed"), closed.getMessage());
         }
     }
 }

@@ -216,7 +216,7 @@ public final class Tensor implements AutoCloseable {
     /** The values as floats (dequantized or widened as needed), in row-major order. */
     public float[] toFloats() {
         checkOpen("toFloats");
-        if (readsFloatsDirectly()) return readFloats(new float[Math.toIntExact(size())]);
+        if (readsFloatsDirectly()) return readDirectly(new float[Math.toIntExact(size())]);
         Tensor c = isContiguous() ? this : Ops.contiguous(this);
         try {
             MemorySegment bytes = c.download();
@@ -241,16 +241,19 @@ public final class Tensor implements AutoCloseable {
     public float[] readFloats(float[] dst) {
         checkOpen("readFloats");
         if (dst.length != size()) throw new IllegalArgumentException("readFloats: " + describe() + " has " + size() + " values, the array " + dst.length);
-        if (!readsFloatsDirectly()) {
-            System.arraycopy(toFloats(), 0, dst, 0, dst.length);
-            return dst;
-        }
-        backend.read(storage, byteOffset, MemorySegment.ofArray(dst)); // no byte copy in between
+        if (readsFloatsDirectly()) return readDirectly(dst);
+        System.arraycopy(toFloats(), 0, dst, 0, dst.length);
         return dst;
     }
 
     private boolean readsFloatsDirectly() {
         return dtype == DType.F32 && isContiguous() && ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN;
+    }
+
+    /** F32 values straight from the backend into dst, with no byte copy in between. */
+    private float[] readDirectly(float[] dst) {
+        backend.read(storage, byteOffset, MemorySegment.ofArray(dst));
+        return dst;
     }
 
     public int[] toInts() {

@@ -34,7 +34,7 @@ final class HostMemoryPool {
     Block take(long bytes) {
         long size = sizeClass(bytes);
         if (size > 0) {
-            Block b = free(size).pollFirst();
+            Block b = freeList(size).pollFirst();
             if (b != null) {
                 pooledBytes.addAndGet(-size);
                 return b;
@@ -54,7 +54,7 @@ final class HostMemoryPool {
         long size = b.segment().byteSize();
         if (sizeClass(size) == size && (fits(size) || releaseLarger(size))) {
             pooledBytes.addAndGet(size);
-            free(size).addFirst(b);
+            freeList(size).addFirst(b);
             return;
         }
         b.arena().close();
@@ -64,7 +64,7 @@ final class HostMemoryPool {
     private synchronized boolean releaseLarger(long size) {
         for (long c = MAX_CLASS; c > size && !fits(size); c >>= 1) {
             Block old;
-            while (!fits(size) && (old = free(c).pollLast()) != null) {
+            while (!fits(size) && (old = freeList(c).pollLast()) != null) {
                 pooledBytes.addAndGet(-c);
                 old.arena().close();
             }
@@ -72,7 +72,7 @@ final class HostMemoryPool {
         return fits(size);
     }
 
-    private ConcurrentLinkedDeque<Block> free(long sizeClass) { return free[Long.numberOfTrailingZeros(sizeClass)]; }
+    private ConcurrentLinkedDeque<Block> freeList(long sizeClass) { return free[Long.numberOfTrailingZeros(sizeClass)]; }
 
     private boolean fits(long size) { return pooledBytes.get() + size <= capacity; }
 

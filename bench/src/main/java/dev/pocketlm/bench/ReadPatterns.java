@@ -26,6 +26,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <li>{@code quads}: the Q4_0 kernel's order: rows a, a + q, a + 2q and a + 3q a call (q a quarter of the half), per
  *     group a row's scale line, then its four word lines, row by row.</li>
  * <li>{@code interleaved}: a call's four rows stored side by side, word by word: one stream a thread.</li>
+ * <li>{@code two pairs}: a call's rows as two pairs, each pair stored side by side word by word, the pairs half the half
+ *     apart: two streams a thread.</li>
  * <li>{@code pairs}: rows a, a + 1, b and b + 1 a call (b half the half on): two streams, each stepping between two rows.</li>
  * <li>{@code eight}: rows a part apart in eight parts, a call taking the first four and the next call the last four.</li>
  * </ul>
@@ -64,6 +66,7 @@ public final class ReadPatterns {
             new Pattern("streams", (b, from, rows) -> HostReadBandwidth.sum(b, from * ROW, (from + rows) * ROW)),
             new Pattern("quads", ReadPatterns::quads),
             new Pattern("interleaved", (b, from, rows) -> lines(b, from * ROW, rows * ROW / LINE)),
+            new Pattern("two pairs", ReadPatterns::twoPairs),
             new Pattern("pairs", ReadPatterns::pairs),
             new Pattern("eight", ReadPatterns::eight),
         };
@@ -129,6 +132,16 @@ public final class ReadPatterns {
             sum += quad(b, row(from, a, rows), row(from, a + part, rows), row(from, a + 2 * part, rows), row(from, a + 3 * part, rows));
         }
         return sum;
+    }
+
+    private static float twoPairs(MemorySegment b, long from, long rows) {
+        long half = rows / 2 * ROW, start = from * ROW;
+        FloatVector a0 = FloatVector.zero(F), a1 = a0;
+        for (long at = 0; at < half; at += LINE) {
+            a0 = a0.add(FloatVector.fromMemorySegment(F, b, start + at, ByteOrder.LITTLE_ENDIAN));
+            a1 = a1.add(FloatVector.fromMemorySegment(F, b, start + half + at, ByteOrder.LITTLE_ENDIAN));
+        }
+        return a0.add(a1).reduceLanes(VectorOperators.ADD);
     }
 
     private static float pairs(MemorySegment b, long from, long rows) {
@@ -198,8 +211,8 @@ public final class ReadPatterns {
         private final Thread helper;
         private volatile Pass pass;
         private volatile boolean stopped;
-        /** Kept so that no pass is dead code. */
-        private volatile float sink;
+        /** Each thread's pass results, kept so that no pass is dead code. */
+        private volatile float callerSink, helperSink;
 
         TwoThreads() {
             helper = new Thread(() -> {
@@ -208,7 +221,7 @@ public final class ReadPatterns {
                         if (stopped) return;
                         Thread.onSpinWait();
                     }
-                    sink += pass.run(1);
+                    helperSink += pass.run(1);
                     finished.incrementAndGet();
                 }
             }, "read-patterns");
@@ -221,7 +234,7 @@ public final class ReadPatterns {
             met.set(0);
             int done = finished.get();
             started.incrementAndGet();
-            sink += p.run(0);
+            callerSink += p.run(0);
             while (finished.get() == done) Thread.onSpinWait();
         }
 

@@ -74,24 +74,25 @@ public final class ReadPatterns {
             MemorySegment buffer = arena.allocate(bytes, LINE);
             buffer.fill((byte) 1);
             TwoThreads threads = new TwoThreads();
-            double[] probes = new double[rounds * patterns.length];
-            double[][] rates = new double[patterns.length][rounds], ratios = new double[patterns.length][rounds];
+            double[][] probes = new double[patterns.length][rounds], rates = new double[patterns.length][rounds];
             for (int round = -1; round < rounds; round++) { // round -1 compiles
                 for (int i = 0; i < patterns.length; i++) {
                     Half half = patterns[i].half();
                     double probe = rate(bytes, () -> threads.run(t -> probeHalf(buffer, bytes, t)));
                     double r = rate(bytes, () -> threads.run(t -> matrices(buffer, starts, half, t, threads)));
                     if (round < 0) continue;
-                    probes[round * patterns.length + i] = probe;
+                    probes[i][round] = probe;
                     rates[i][round] = r;
-                    ratios[i][round] = r / probe;
                 }
             }
-            System.out.printf("%-12s median %5.1f GB/s (%.1f-%.1f)%n", "probe", median(probes), Arrays.stream(probes).min().orElseThrow(),
-                    Arrays.stream(probes).max().orElseThrow());
+            double[] allProbes = Arrays.stream(probes).flatMapToDouble(Arrays::stream).toArray();
+            System.out.printf("%-12s median %5.1f GB/s (%.1f-%.1f)%n", "probe", median(allProbes), Arrays.stream(allProbes).min().orElseThrow(),
+                    Arrays.stream(allProbes).max().orElseThrow());
             for (int i = 0; i < patterns.length; i++) {
+                double[] ratios = new double[rounds];
+                for (int r = 0; r < rounds; r++) ratios[r] = rates[i][r] / probes[i][r];
                 System.out.printf("%-12s median %5.1f GB/s, %.2f of the probe read just before it (rounds %.2f-%.2f)%n", patterns[i].name(),
-                        median(rates[i]), median(ratios[i]), Arrays.stream(ratios[i]).min().orElseThrow(), Arrays.stream(ratios[i]).max().orElseThrow());
+                        median(rates[i]), median(ratios), Arrays.stream(ratios).min().orElseThrow(), Arrays.stream(ratios).max().orElseThrow());
             }
             threads.stop();
         }

@@ -43,6 +43,8 @@ public final class ReadPatterns {
     /** One load per line touches every line whatever the vector width (the DRAM traffic is whole lines). */
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
     private static final long ROUND_NANOS = 300_000_000L;
+    /** The probe's chunk, as {@link HostReadBandwidth} reads it. */
+    private static final long PROBE_CHUNK = 4L << 20;
     /** Rows of one layer's matrices: q, k, v, o, gate, up, and down as its three panels' rows. */
     private static final int[] LAYER_ROWS = {2048, 256, 256, 2048, 5632, 5632, 3 * 2048};
     private static final int LAYERS = 8;
@@ -61,7 +63,7 @@ public final class ReadPatterns {
         int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 10;
         long[] starts = new long[LAYERS * LAYER_ROWS.length + 1];
         for (int m = 0; m + 1 < starts.length; m++) starts[m + 1] = starts[m] + LAYER_ROWS[m % LAYER_ROWS.length];
-        long bytes = starts[starts.length - 1] * ROW;
+        long bytes = starts[starts.length - 1] * ROW, probeBytes = bytes / PROBE_CHUNK * PROBE_CHUNK; // whole chunks
         Pattern[] patterns = {
             new Pattern("streams", (b, from, rows) -> HostReadBandwidth.sum(b, from * ROW, (from + rows) * ROW)),
             new Pattern("quads", ReadPatterns::quads),
@@ -78,7 +80,7 @@ public final class ReadPatterns {
             for (int round = -1; round < rounds; round++) { // round -1 compiles
                 for (int i = 0; i < patterns.length; i++) {
                     Half half = patterns[i].half();
-                    double probe = rate(bytes, () -> threads.run(t -> probeHalf(buffer, bytes, t)));
+                    double probe = rate(probeBytes, () -> threads.run(t -> probeHalf(buffer, probeBytes, t)));
                     double r = rate(bytes, () -> threads.run(t -> matrices(buffer, starts, half, t, threads)));
                     if (round < 0) continue;
                     probes[i][round] = probe;
@@ -108,10 +110,10 @@ public final class ReadPatterns {
         return passes * bytes / (double) (System.nanoTime() - start);
     }
 
+    /** Thread t's chunks of the first {@code bytes} (a multiple of {@link #PROBE_CHUNK}), every other one. */
     private static float probeHalf(MemorySegment buffer, long bytes, int thread) {
-        long chunk = 4L << 20, chunks = bytes / chunk;
         float sum = 0;
-        for (long c = thread; c < chunks; c += 2) sum += HostReadBandwidth.sum(buffer, c * chunk, (c + 1) * chunk);
+        for (long c = thread; c < bytes / PROBE_CHUNK; c += 2) sum += HostReadBandwidth.sum(buffer, c * PROBE_CHUNK, (c + 1) * PROBE_CHUNK);
         return sum;
     }
 

@@ -37,9 +37,8 @@ record PhaseProfile(List<KernelProfile.Entry> kernels, int steps, double stepNan
         StringBuilder s = new StringBuilder(title).append(String.format(Locale.ROOT, "%n  %-18s %8s %11s %7s%n", "kernel", "calls", "us", "share"));
         for (KernelProfile.Entry e : kernels) s.append(row(e.kernel(), String.format(Locale.ROOT, "%.1f", calls(e)), micros(e)));
         s.append(row("outside kernels", "", outsideKernelsMicros()));
-        if (!Double.isNaN(matmulGbPerSecond())) {
-            s.append(String.format(Locale.ROOT, "  the matmul kernels streamed the weights at %.2f GB/s%n", matmulGbPerSecond()));
-        }
+        double matmulRate = matmulGbPerSecond();
+        if (!Double.isNaN(matmulRate)) s.append(String.format(Locale.ROOT, "  the matmul kernels streamed the weights at %.2f GB/s%n", matmulRate));
         return s.toString();
     }
 

@@ -20,6 +20,16 @@ public final class CpuThreads {
         void run(int start, int end);
     }
 
+    /**
+     * Reads a worker makes while it waits for the next job, a step at a time: {@code step(segment, i)} makes step i of
+     * the reads that segment {@code segment} of the coming job starts with (worker w's segment is w, the caller's 0),
+     * and says whether another step follows.
+     */
+    @FunctionalInterface
+    public interface IdleReads {
+        boolean step(int segment, int i);
+    }
+
     public static final String PROPERTY = "pocket.cpu.threads";
     /** Spin iterations (tens of microseconds) before an idle worker parks: matmuls of one token come back to back. */
     private static final int SPINS = 20_000;
@@ -33,17 +43,20 @@ public final class CpuThreads {
 
         Job(RangeTask task) { this.task = task; }
 
-        /** Runs parts of the range until none is left; the first failure stops every thread's claims. */
-        final void runParts() {
+        /**
+         * Runs parts of the range until none is left, starting with those of segment {@code home} where the job has
+         * segments (the caller's is 0, worker w's w); the first failure stops every thread's claims.
+         */
+        final void runParts(int home) {
             try {
-                claimAndRun();
+                claimAndRun(home);
             } catch (Throwable t) {
                 failure = t;
                 stop();
             }
         }
 
-        abstract void claimAndRun();
+        abstract void claimAndRun(int home);
 
         abstract void stop();
     }
@@ -60,7 +73,7 @@ public final class CpuThreads {
             this.chunks = (count + grain - 1) / grain;
         }
 
-        @Override void claimAndRun() {
+        @Override void claimAndRun(int home) {
             for (int c = nextChunk.getAndIncrement(); c < chunks; c = nextChunk.getAndIncrement()) {
                 int start = c * grain;
                 task.run(start, Math.min(count, start + grain));
@@ -71,16 +84,18 @@ public final class CpuThreads {
     }
 
     /**
-     * Segments of the range, one per thread, each claimed from the front by the thread that takes it first, half of
-     * what is left at a time (at least {@code minPass} indices), so its claims are one run; a thread that has finished
-     * its own takes half of what is left of another's from the back, and so on until every segment is claimed. So the
-     * threads end within a pass of each other whichever runs slower, and each reads long runs of memory.
+     * Segments of the range, one per thread, each claimed from the front by its own thread (the caller's is 0, worker
+     * w's w), half of what is left at a time (at least {@code minPass} indices), so its claims are one run; a thread
+     * that has finished its own takes half of what is left of another's from the back, and so on until every segment
+     * is claimed, one whose thread never came included. So the threads end within a pass of each other whichever runs
+     * slower, each reads long runs of memory, and a worker knows its first rows before the job comes ({@link IdleReads}).
      */
     private static final class BothEnds extends Job {
         final int minPass;
         /** Per segment: its unclaimed range, the front index in the high 32 bits and the back (exclusive) in the low. */
         final AtomicLong[] unclaimed;
-        final AtomicInteger nextEnd = new AtomicInteger();
+        /** The next segment whose back a thread takes on. */
+        final AtomicInteger nextBack = new AtomicInteger();
 
         BothEnds(RangeTask task, int[] segmentStarts, int minPass) {
             super(task);
@@ -89,24 +104,28 @@ public final class CpuThreads {
             for (int s = 0; s < unclaimed.length; s++) unclaimed[s] = new AtomicLong((long) segmentStarts[s] << 32 | segmentStarts[s + 1]);
         }
 
-        @Override void claimAndRun() {
-            for (int e = nextEnd.getAndIncrement(); e < 2 * unclaimed.length; e = nextEnd.getAndIncrement()) {
-                boolean front = e < unclaimed.length;
-                AtomicLong segment = unclaimed[e % unclaimed.length];
-                for (long range = segment.get(); ; range = segment.get()) {
-                    int from = (int) (range >>> 32), to = (int) range, left = to - from;
-                    if (left <= 0) break;
-                    int take = Math.min(left, Math.max(minPass, left / 2));
-                    long rest = front ? (long) (from + take) << 32 | to : (long) from << 32 | (to - take);
-                    if (!segment.compareAndSet(range, rest)) continue;
-                    if (front) task.run(from, from + take);
-                    else task.run(to - take, to);
-                }
+        @Override void claimAndRun(int home) {
+            if (home < unclaimed.length) claimAll(unclaimed[home], true);
+            for (int back = nextBack.getAndIncrement(); back < unclaimed.length; back = nextBack.getAndIncrement()) {
+                claimAll(unclaimed[back], false);
+            }
+        }
+
+        /** Claims and runs what is left of a segment, from its front or its back, until none is. */
+        private void claimAll(AtomicLong segment, boolean front) {
+            for (long range = segment.get(); ; range = segment.get()) {
+                int from = (int) (range >>> 32), to = (int) range, left = to - from;
+                if (left <= 0) return;
+                int take = Math.min(left, Math.max(minPass, left / 2));
+                long rest = front ? (long) (from + take) << 32 | to : (long) from << 32 | (to - take);
+                if (!segment.compareAndSet(range, rest)) continue;
+                if (front) task.run(from, from + take);
+                else task.run(to - take, to);
             }
         }
 
         @Override void stop() {
-            nextEnd.set(2 * unclaimed.length);
+            nextBack.set(unclaimed.length);
             for (AtomicLong segment : unclaimed) segment.set(0);
         }
     }
@@ -114,12 +133,13 @@ public final class CpuThreads {
     private final Worker[] workers;
     private final AtomicBoolean busy = new AtomicBoolean();
     private volatile Job current;
+    private volatile IdleReads idleReads;
 
     public CpuThreads(int threads) {
         if (threads < 1) throw new IllegalArgumentException(PROPERTY + " must be at least 1, got " + threads);
         workers = new Worker[threads - 1];
         for (int i = 0; i < workers.length; i++) {
-            workers[i] = new Worker();
+            workers[i] = new Worker(i + 1);
             Thread t = new Thread(workers[i], "pocket-cpu-" + (i + 1));
             t.setDaemon(true);
             workers[i].thread = t;
@@ -154,6 +174,22 @@ public final class CpuThreads {
         else if (count > 0) task.run(0, count);
     }
 
+    /**
+     * Has each idle worker make {@code reads} for its own segment, step by step until they end or a job comes: the
+     * coming job's first reads, made while the caller works alone between jobs (null: none). A worker starts a given
+     * reads once.
+     */
+    public void readWhileIdle(IdleReads reads) {
+        idleReads = reads;
+        if (reads == null) return;
+        for (Worker w : workers) {
+            if (w.parked) LockSupport.unpark(w.thread);
+        }
+    }
+
+    /** What {@link #readWhileIdle} last set. */
+    IdleReads idleReads() { return idleReads; }
+
     private void run(int count, boolean parallel, Job job) {
         if (!parallel || workers.length == 0 || !busy.compareAndSet(false, true)) {
             job.task.run(0, count);
@@ -164,7 +200,7 @@ public final class CpuThreads {
             for (Worker w : workers) {
                 if (w.parked) LockSupport.unpark(w.thread);
             }
-            job.runParts();
+            job.runParts(0);
             while (job.active.get() > 0) Thread.onSpinWait();
             Throwable failure = job.failure;
             if (failure instanceof RuntimeException r) throw r;
@@ -176,8 +212,27 @@ public final class CpuThreads {
     }
 
     private final class Worker implements Runnable {
+        final int segment;
         Thread thread;
         volatile boolean parked;
+        IdleReads started;
+
+        Worker(int segment) { this.segment = segment; }
+
+        /**
+         * Makes the {@link #idleReads} not started yet, until they end or a job other than {@code seen} comes. Reads
+         * whose memory was freed meanwhile (a closed model's weights) stop there.
+         */
+        private void readAhead(Job seen) {
+            IdleReads reads = idleReads;
+            if (reads == null || reads == started) return;
+            started = reads;
+            try {
+                for (int step = 0; current == seen && reads.step(segment, step); step++) {}
+            } catch (IllegalStateException freed) {
+                // the arena holding the memory was closed: there is nothing left to read ahead
+            }
+        }
 
         @Override public void run() {
             Job seen = null;
@@ -185,7 +240,7 @@ public final class CpuThreads {
                 Job job = awaitJob(seen);
                 seen = job;
                 job.active.incrementAndGet();
-                job.runParts();
+                job.runParts(segment);
                 job.active.decrementAndGet();
             }
         }
@@ -194,10 +249,14 @@ public final class CpuThreads {
             for (int i = 0; i < SPINS; i++) {
                 Job job = current;
                 if (job != seen) return job;
+                readAhead(seen);
                 Thread.onSpinWait();
             }
             parked = true;
-            while (current == seen) LockSupport.park(this);
+            while (current == seen) {
+                readAhead(seen);
+                LockSupport.park(this);
+            }
             parked = false;
             return current;
         }

@@ -20,6 +20,14 @@ record MatvecQuads(List<Piece> pieces, int[] segmentStarts) {
         int quadEnd() { return firstQuad + quads(start, end); }
     }
 
+    /** The piece that holds quad {@code quad}. */
+    Piece pieceOf(int quad) {
+        for (Piece piece : pieces) {
+            if (quad >= piece.firstQuad() && quad < piece.quadEnd()) return piece;
+        }
+        throw new IndexOutOfBoundsException("quad " + quad + " of " + segmentStarts[segmentStarts.length - 1]);
+    }
+
     /** Quads of rows [start, end): rows a, a + q, a + 2q and a + 3q (those below end) for a in [start, start + q). */
     static int quads(int start, int end) { return PackedWeight.partRows(start, end, PackedRows.ROWS_PER_PASS); }
 

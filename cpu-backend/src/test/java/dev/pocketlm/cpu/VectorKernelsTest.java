@@ -15,13 +15,17 @@ import org.junit.jupiter.params.provider.CsvSource;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.Arrays;
+import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.BooleanSupplier;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -563,6 +567,120 @@ class VectorKernelsTest {
         }
     }
 
+    /** Each thread starts on its own segment's front: the caller on segment 0, worker w on segment w. */
+    @Test void threadPoolStartsEachThreadOnItsOwnSegment() {
+        CpuThreads pool = new CpuThreads(3);
+        int[] segmentStarts = {0, 300, 600, 900};
+        Map<String, Integer> firstCalls = new ConcurrentHashMap<>();
+        for (int job = 0; job < 20; job++) {
+            firstCalls.clear();
+            pool.forEachFromBothEnds(segmentStarts, 8, true, (start, end) -> {
+                firstCalls.putIfAbsent(Thread.currentThread().getName(), start);
+                LockSupport.parkNanos(20_000L * (end - start));
+            });
+            assertEquals(0, firstCalls.get(Thread.currentThread().getName()), "the caller's first call");
+            for (int w = 1; w <= 2; w++) {
+                Integer first = firstCalls.get("pocket-cpu-" + w);
+                if (first != null) assertEquals(segmentStarts[w], first, "worker " + w + "'s first call, job " + job);
+            }
+        }
+    }
+
+    /**
+     * Idle workers make the reads set for them, each for its own segment, once per reads object, until those end or a
+     * job comes; reads that fail (their memory freed) leave the worker working.
+     */
+    @Test void threadPoolReadsAheadWhileIdleUntilAJobComes() throws InterruptedException {
+        CpuThreads pool = new CpuThreads(3);
+        Set<String> steps = ConcurrentHashMap.newKeySet();
+        CpuThreads.IdleReads tenSteps = (segment, i) -> steps.add(segment + ":" + i) && i < 9;
+        pool.readWhileIdle(tenSteps);
+        awaitTrue(() -> steps.size() == 20, "both workers' ten steps: " + steps);
+        for (int segment = 1; segment <= 2; segment++) {
+            for (int i = 0; i < 10; i++) assertTrue(steps.contains(segment + ":" + i), "segment " + segment + " step " + i);
+        }
+        assertWorkersJoin(pool);
+        assertEquals(20, steps.size(), "a reads object is made once");
+
+        AtomicInteger endless = new AtomicInteger();
+        pool.readWhileIdle((segment, i) -> endless.incrementAndGet() > 0);
+        awaitTrue(() -> endless.get() > 1000, "endless reads started");
+        assertWorkersJoin(pool);
+
+        pool.readWhileIdle((segment, i) -> {
+            throw new IllegalStateException("Already closed");
+        });
+        Thread.sleep(50);
+        assertWorkersJoin(pool);
+    }
+
+    /** A job each of whose chunks waits (up to 10 s) until all three of the pool's threads have taken one. */
+    private static void assertWorkersJoin(CpuThreads pool) {
+        Set<String> threads = ConcurrentHashMap.newKeySet();
+        pool.forEach(64, 1, true, (start, end) -> {
+            threads.add(Thread.currentThread().getName() + "#" + Thread.currentThread().threadId());
+            awaitTrue(() -> threads.size() == 3, "the caller and both workers in the job: " + threads);
+        });
+    }
+
+    private static void awaitTrue(BooleanSupplier condition, String what) {
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) fail("timed out waiting for " + what);
+            Thread.onSpinWait();
+        }
+    }
+
+    /**
+     * After a quad matvec on the pool, the workers are set to read ahead for the matvec that followed it last time:
+     * none the first time, the same one when a token's sequence repeats.
+     */
+    @Test void packedMatvecsReadAheadForTheOneThatFollowedLastTime() {
+        if (!PackedRows.supports(DType.Q4_0, 2048)) return; // no packed kernels below 256-bit vectors: nothing reads ahead
+        CpuThreads pool = new CpuThreads(2);
+        try (Backend be = new CpuBackend("cpu", fast.device(), new VectorKernels(pool))) {
+            Tensor x = be.fromFloats(DType.F32, operand(DType.F32, new int[]{1, 2048}).values(), 1, 2048);
+            Tensor a = operand(DType.Q4_0, new int[]{256, 2048}).readOnly().on(be), b = operand(DType.Q4_0, new int[]{320, 2048}).readOnly().on(be);
+            Tensor outA = be.zeros(DType.F32, 1, 256), outB = be.zeros(DType.F32, 1, 320);
+            be.kernels().matmul(x, a, outA, false, true);
+            assertEquals(null, pool.idleReads(), "nothing followed a yet");
+            be.kernels().matmul(x, b, outB, false, true);
+            assertEquals(null, pool.idleReads(), "nothing followed b yet");
+            be.kernels().matmul(x, a, outA, false, true);
+            MatvecReadahead next = (MatvecReadahead) pool.idleReads();
+            assertEquals(320, next.plan().pieces().getLast().end(), "b's rows read ahead after a");
+            be.kernels().matmul(x, b, outB, false, true);
+            assertEquals(256, ((MatvecReadahead) pool.idleReads()).plan().pieces().getLast().end(), "then a's after b");
+        }
+    }
+
+    /**
+     * A worker's read-ahead steps over its segment of a quad matvec: in bounds for every panel and partial panel, as
+     * many as the segment has quads or as fill {@link MatvecReadahead#BYTES}, whichever is fewer.
+     */
+    @ParameterizedTest(name = "{0} read ahead over [{1}, {2}] in {3} segments")
+    @CsvSource({"Q4_0, 700, 2048, 2", "Q4_0, 33, 3072, 3", "Q8_0, 1500, 3072, 2", "Q8_0, 9, 1024, 2", "Q4_0, 4000, 5632, 2"})
+    void readAheadStepsStayInTheirSegment(DType type, int rows, int k, int segments) {
+        if (!PackedRows.supports(type, k)) return; // no packed kernels below 256-bit vectors
+        MemorySegment ggml = MemorySegment.ofArray(new byte[Math.toIntExact(type.bytes((long) rows * k))]);
+        type.codec().encode(operand(type, new int[]{rows, k}).values(), 0, ggml, 0, rows * k);
+        try (PackedRows w = PackedRows.pack(ggml, 0, type, rows, k, CpuThreads.shared(), true)) {
+            MatvecQuads plan = MatvecQuads.of(new int[]{rows}, new int[]{w.panels()}, segments);
+            MatvecReadahead reads = new MatvecReadahead(new PackedWeight[]{w}, plan);
+            for (int segment = 1; segment < segments; segment++) {
+                int quads = plan.segmentStarts()[segment + 1] - plan.segmentStarts()[segment], steps = 1;
+                long bytes = w.quadBytes(plan.pieceOf(plan.segmentStarts()[segment]).panel());
+                while (reads.step(segment, steps - 1)) {
+                    bytes += w.quadBytes(plan.pieceOf(plan.segmentStarts()[segment] + steps).panel());
+                    steps++;
+                }
+                assertTrue(steps <= quads, steps + " steps in a segment of " + quads + " quads");
+                if (steps < quads) assertTrue(bytes >= MatvecReadahead.BYTES, bytes + " bytes read when the steps stopped");
+                else assertTrue(bytes <= MatvecReadahead.BYTES + w.quadBytes(w.panels() - 1) * 2, "the whole segment, " + bytes + " bytes");
+            }
+        }
+    }
+
     /**
      * Each matrix's rows in each of its column panels, split over the segments, are each in exactly one quad, every row
      * of a quad below its end; the panels of a matrix follow each other, and the matrices each other.
@@ -586,6 +704,7 @@ class VectorKernelsTest {
             for (int a = piece.start(); a < piece.start() + part; a++) {
                 for (int j = 0; j < PackedRows.ROWS_PER_PASS && a + j * part < piece.end(); j++) hits[piece.matrix()][piece.panel()][a + j * part]++;
             }
+            for (int q = piece.firstQuad(); q < piece.quadEnd(); q++) assertSame(piece, plan.pieceOf(q), "the piece of quad " + q);
             next = piece.quadEnd();
         }
         assertEquals(next, plan.segmentStarts()[segments]);

@@ -4,6 +4,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.BooleanSupplier;
 
 /**
  * A persistent pool of daemon workers that run the parts of one index range at a time, the calling thread working
@@ -21,9 +22,9 @@ public final class CpuThreads {
     }
 
     /**
-     * Reads a worker makes while it waits for the next job, a step at a time: {@code step(segment, i)} makes step i of
-     * the reads that segment {@code segment} of the coming job starts with (worker w's segment is w, the caller's 0),
-     * and says whether another step follows.
+     * Reads a thread makes once it is done with its parts of a job, a step at a time: {@code step(segment, i)} makes
+     * step i of the reads that segment {@code segment} of the coming job starts with (worker w's segment is w, the
+     * caller's 0), and says whether another step follows.
      */
     @FunctionalInterface
     public interface IdleReads {
@@ -35,13 +36,20 @@ public final class CpuThreads {
     private static final int SPINS = 20_000;
     private static final CpuThreads SHARED = new CpuThreads(Integer.getInteger(PROPERTY, Runtime.getRuntime().availableProcessors()));
 
-    /** One call's range; workers that join it count themselves in {@code active} before taking a part. */
+    /**
+     * One call's range; workers that join it count themselves in {@code active} before taking a part. {@code then}:
+     * the reads each thread makes once done with its parts, or null.
+     */
     private abstract static sealed class Job permits Chunks, BothEnds {
         final RangeTask task;
+        final IdleReads then;
         final AtomicInteger active = new AtomicInteger();
         volatile Throwable failure;
 
-        Job(RangeTask task) { this.task = task; }
+        Job(RangeTask task, IdleReads then) {
+            this.task = task;
+            this.then = then;
+        }
 
         /**
          * Runs parts of the range until none is left, starting with those of segment {@code home} where the job has
@@ -67,7 +75,7 @@ public final class CpuThreads {
         final AtomicInteger nextChunk = new AtomicInteger();
 
         Chunks(RangeTask task, int count, int grain) {
-            super(task);
+            super(task, null);
             this.count = count;
             this.grain = grain;
             this.chunks = (count + grain - 1) / grain;
@@ -88,7 +96,8 @@ public final class CpuThreads {
      * w's w), half of what is left at a time (at least {@code minPass} indices), so its claims are one run; a thread
      * that has finished its own takes half of what is left of another's from the back, and so on until every segment
      * is claimed, one whose thread never came included. So the threads end within a pass of each other whichever runs
-     * slower, each reads long runs of memory, and a worker knows its first rows before the job comes ({@link IdleReads}).
+     * slower, each reads long runs of memory, and each thread knows its first rows before the job comes
+     * ({@link IdleReads}).
      */
     private static final class BothEnds extends Job {
         final int minPass;
@@ -97,8 +106,8 @@ public final class CpuThreads {
         /** The next segment whose back a thread takes on. */
         final AtomicInteger nextBack = new AtomicInteger();
 
-        BothEnds(RangeTask task, int[] segmentStarts, int minPass) {
-            super(task);
+        BothEnds(RangeTask task, int[] segmentStarts, int minPass, IdleReads then) {
+            super(task, then);
             this.minPass = minPass;
             unclaimed = new AtomicLong[segmentStarts.length - 1];
             for (int s = 0; s < unclaimed.length; s++) unclaimed[s] = new AtomicLong((long) segmentStarts[s] << 32 | segmentStarts[s + 1]);
@@ -133,7 +142,6 @@ public final class CpuThreads {
     private final Worker[] workers;
     private final AtomicBoolean busy = new AtomicBoolean();
     private volatile Job current;
-    private volatile IdleReads idleReads;
 
     public CpuThreads(int threads) {
         if (threads < 1) throw new IllegalArgumentException(PROPERTY + " must be at least 1, got " + threads);
@@ -166,29 +174,14 @@ public final class CpuThreads {
      * Runs {@code task} over the segments [segmentStarts[s], segmentStarts[s + 1]) in parallel as {@link BothEnds}
      * does, each call within one segment and at least {@code minPass} indices where that many are left unclaimed in
      * it; all of them in one call where the pool cannot share the work. For work whose threads should end together
-     * while each reads long runs of memory.
+     * while each reads long runs of memory. In parallel, each thread done with its parts then makes {@code then} (or
+     * none, null) for its segment: the caller while workers are still at work, a worker until the next job comes.
      */
-    public void forEachFromBothEnds(int[] segmentStarts, int minPass, boolean parallel, RangeTask task) {
+    public void forEachFromBothEnds(int[] segmentStarts, int minPass, boolean parallel, RangeTask task, IdleReads then) {
         int count = segmentStarts[segmentStarts.length - 1];
-        if (segmentStarts.length > 2) run(count, parallel, new BothEnds(task, segmentStarts, minPass));
+        if (segmentStarts.length > 2) run(count, parallel, new BothEnds(task, segmentStarts, minPass, then));
         else if (count > 0) task.run(0, count);
     }
-
-    /**
-     * Has each idle worker make {@code reads} for its own segment, step by step until they end or a job comes: the
-     * coming job's first reads, made while the caller works alone between jobs (null: none). A worker starts a given
-     * reads once.
-     */
-    public void readWhileIdle(IdleReads reads) {
-        idleReads = reads;
-        if (reads == null) return;
-        for (Worker w : workers) {
-            if (w.parked) LockSupport.unpark(w.thread);
-        }
-    }
-
-    /** What {@link #readWhileIdle} last set. */
-    IdleReads idleReads() { return idleReads; }
 
     private void run(int count, boolean parallel, Job job) {
         if (!parallel || workers.length == 0 || !busy.compareAndSet(false, true)) {
@@ -201,6 +194,7 @@ public final class CpuThreads {
                 if (w.parked) LockSupport.unpark(w.thread);
             }
             job.runParts(0);
+            readAhead(job.then, 0, () -> job.active.get() > 0);
             while (job.active.get() > 0) Thread.onSpinWait();
             Throwable failure = job.failure;
             if (failure instanceof RuntimeException r) throw r;
@@ -211,28 +205,25 @@ public final class CpuThreads {
         }
     }
 
+    /**
+     * Makes {@code reads} (if any) for {@code segment} while {@code goOn} holds, until they end. Reads whose memory was
+     * freed meanwhile (a closed model's weights) stop there.
+     */
+    private static void readAhead(IdleReads reads, int segment, BooleanSupplier goOn) {
+        if (reads == null) return;
+        try {
+            for (int step = 0; goOn.getAsBoolean() && reads.step(segment, step); step++) {}
+        } catch (IllegalStateException freed) {
+            // the arena holding the memory was closed: there is nothing left to read ahead
+        }
+    }
+
     private final class Worker implements Runnable {
         final int segment;
         Thread thread;
         volatile boolean parked;
-        IdleReads started;
 
         Worker(int segment) { this.segment = segment; }
-
-        /**
-         * Makes the {@link #idleReads} not started yet, until they end or a job other than {@code seen} comes. Reads
-         * whose memory was freed meanwhile (a closed model's weights) stop there.
-         */
-        private void readAhead(Job seen) {
-            IdleReads reads = idleReads;
-            if (reads == null || reads == started) return;
-            started = reads;
-            try {
-                for (int step = 0; current == seen && reads.step(segment, step); step++) {}
-            } catch (IllegalStateException freed) {
-                // the arena holding the memory was closed: there is nothing left to read ahead
-            }
-        }
 
         @Override public void run() {
             Job seen = null;
@@ -242,6 +233,7 @@ public final class CpuThreads {
                 job.active.incrementAndGet();
                 job.runParts(segment);
                 job.active.decrementAndGet();
+                readAhead(job.then, segment, () -> current == job);
             }
         }
 
@@ -249,14 +241,10 @@ public final class CpuThreads {
             for (int i = 0; i < SPINS; i++) {
                 Job job = current;
                 if (job != seen) return job;
-                readAhead(seen);
                 Thread.onSpinWait();
             }
             parked = true;
-            while (current == seen) {
-                readAhead(seen);
-                LockSupport.park(this);
-            }
+            while (current == seen) LockSupport.park(this);
             parked = false;
             return current;
         }

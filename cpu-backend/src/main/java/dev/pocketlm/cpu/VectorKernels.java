@@ -274,6 +274,7 @@ public final class VectorKernels implements Kernels {
             for (int p = 1; p < panels[i]; p++, at += bytes) targets[i][p] = partials.asSlice(at, bytes);
         }
         MatvecQuads plan = MatvecQuads.of(ns, panels, split ? threads.size() : 1);
+        MatvecReadahead next = split && !"false".equals(System.getProperty(READ_AHEAD)) ? successor(new MatvecReadahead(ws, plan)) : null;
         threads.forEachFromBothEnds(plan.segmentStarts(), MIN_PASS_QUADS, split, (start, end) -> {
             for (MatvecQuads.Piece piece : plan.pieces()) {
                 int from = Math.max(start, piece.firstQuad()), to = Math.min(end, piece.quadEnd());
@@ -283,24 +284,24 @@ public final class VectorKernels implements Kernels {
                             piece.panel(), rows, xt, targets[i][piece.panel()], ns[i]);
                 }
             }
-        });
-        if (split && !"false".equals(System.getProperty(READ_AHEAD))) readAhead(new MatvecReadahead(ws, plan));
+        }, next);
         for (int i = 0; i < ws.length; i++) {
             for (int p = 1; p < panels[i]; p++) zipRun(outs[i], targets[i][p], outs[i], 0, 0, rows * ns[i], false);
         }
     }
 
     /**
-     * Records {@code done} as the successor of the matvec before it, and has the workers read ahead for the one that
-     * followed {@code done} last time. TinyLlama Q4_0: about 20 of a token's 582 MB read so in the gaps; generation
-     * faster in 35 of 50 rounds on against off ({@code SwitchAB}; a switch nobody reads: 26 of 50), median ratio
-     * 1.014, and 1.016-1.033 in three earlier runs; Q8_0 level (38 of 80).
+     * Records {@code matvec} as the successor of the one before it, and returns the one that followed it last time, for
+     * the threads to read ahead once done with it. TinyLlama generation, on against off in one process ({@code SwitchAB},
+     * 40-50 rounds; a switch nobody reads: 26 of 50, median ratio 1.001): Q4_0 faster in 35 and 39 of 50 rounds,
+     * median ratios 1.027 and 1.035; Q8_0 in 29 of 40 and 30 of 50, 1.028 and 1.026. With the workers alone reading
+     * ahead (not the caller at a job's end): Q4_0 1.014-1.033, Q8_0 level.
      */
-    private void readAhead(MatvecReadahead done) {
+    private MatvecReadahead successor(MatvecReadahead matvec) {
         MatvecReadahead before = lastMatvec;
-        if (before != null) ((PackedRows) before.ws()[0]).following = done;
-        lastMatvec = done;
-        threads.readWhileIdle(((PackedRows) done.ws()[0]).following);
+        if (before != null) ((PackedRows) before.ws()[0]).following = matvec;
+        lastMatvec = matvec;
+        return ((PackedRows) matvec.ws()[0]).following;
     }
 
     /** This thread's activation buffer holding the {@code count} floats of a. */

@@ -554,13 +554,13 @@ class VectorKernelsTest {
                 LockSupport.parkNanos(20_000L * (end - start));
             }
             for (int i = start; i < end; i++) hits.incrementAndGet(i);
-        });
+        }, null);
         for (int i = 0; i < hits.length(); i++) assertEquals(1, hits.get(i), "index " + i);
         assertTrue(threadsOnSlowSegment.size() > 1, "the slow segment shared: " + threadsOnSlowSegment);
         try {
             pool.forEachFromBothEnds(new int[]{0, 50, 100}, 1, true, (start, end) -> {
                 if (start <= 57 && 57 < end) throw new IllegalStateException("index 57");
-            });
+            }, null);
             fail("the failure of a call must reach the caller");
         } catch (IllegalStateException e) {
             assertEquals("index 57", e.getMessage());
@@ -577,7 +577,7 @@ class VectorKernelsTest {
             pool.forEachFromBothEnds(segmentStarts, 8, true, (start, end) -> {
                 firstCalls.putIfAbsent(Thread.currentThread().getName(), start);
                 LockSupport.parkNanos(20_000L * (end - start));
-            });
+            }, null);
             assertEquals(0, firstCalls.get(Thread.currentThread().getName()), "the caller's first call");
             for (int w = 1; w <= 2; w++) {
                 Integer first = firstCalls.get("pocket-cpu-" + w);
@@ -587,30 +587,34 @@ class VectorKernelsTest {
     }
 
     /**
-     * Idle workers make the reads set for them, each for its own segment, once per reads object, until those end or a
-     * job comes; reads that fail (their memory freed) leave the worker working.
+     * Each thread done with its parts of a job makes the job's reads for its own segment: a worker until they end or
+     * the next job comes, the caller while workers are still at work; reads that fail (their memory freed) leave the
+     * worker working.
      */
-    @Test void threadPoolReadsAheadWhileIdleUntilAJobComes() throws InterruptedException {
+    @Test void threadPoolThreadsReadAheadOnceDoneWithAJob() {
         CpuThreads pool = new CpuThreads(3);
-        Set<String> steps = ConcurrentHashMap.newKeySet();
-        CpuThreads.IdleReads tenSteps = (segment, i) -> steps.add(segment + ":" + i) && i < 9;
-        pool.readWhileIdle(tenSteps);
-        awaitTrue(() -> steps.size() == 20, "both workers' ten steps: " + steps);
+        int[] segmentStarts = {0, 10, 20, 30};
+        Set<String> steps = ConcurrentHashMap.newKeySet(), threads = ConcurrentHashMap.newKeySet();
+        pool.forEachFromBothEnds(segmentStarts, 10, true, (start, end) -> {
+            threads.add(Thread.currentThread().getName() + "#" + Thread.currentThread().threadId());
+            // each thread takes its whole segment at once; the workers' are slow, so the caller waits for them
+            if (start < 10) awaitTrue(() -> threads.size() == 3, "all three threads on their segments: " + threads);
+            else LockSupport.parkNanos(20_000_000);
+        }, (segment, i) -> steps.add(segment + ":" + i) && (segment == 0 || i < 9));
+        assertTrue(steps.contains("0:0"), "the caller read ahead while it waited: " + steps);
+        awaitTrue(() -> steps.stream().filter(step -> !step.startsWith("0:")).count() == 20, "both workers' ten steps: " + steps);
         for (int segment = 1; segment <= 2; segment++) {
             for (int i = 0; i < 10; i++) assertTrue(steps.contains(segment + ":" + i), "segment " + segment + " step " + i);
         }
-        assertWorkersJoin(pool);
-        assertEquals(20, steps.size(), "a reads object is made once");
 
         AtomicInteger endless = new AtomicInteger();
-        pool.readWhileIdle((segment, i) -> endless.incrementAndGet() > 0);
+        pool.forEachFromBothEnds(segmentStarts, 1, true, (start, end) -> {}, (segment, i) -> endless.incrementAndGet() > 0);
         awaitTrue(() -> endless.get() > 1000, "endless reads started");
         assertWorkersJoin(pool);
 
-        pool.readWhileIdle((segment, i) -> {
+        pool.forEachFromBothEnds(segmentStarts, 1, true, (start, end) -> {}, (segment, i) -> {
             throw new IllegalStateException("Already closed");
         });
-        Thread.sleep(50);
         assertWorkersJoin(pool);
     }
 
@@ -632,10 +636,10 @@ class VectorKernelsTest {
     }
 
     /**
-     * After a quad matvec on the pool, the workers are set to read ahead for the matvec that followed it last time:
-     * none the first time, the same one when a token's sequence repeats.
+     * Each quad matvec on the pool is recorded as the successor of the one before it, whose threads read it ahead the
+     * next time: after a, b, a, b the packed a leads to b and b to a.
      */
-    @Test void packedMatvecsReadAheadForTheOneThatFollowedLastTime() {
+    @Test void packedMatvecsLearnWhichFollowsWhich() {
         if (!PackedRows.supports(DType.Q4_0, 2048)) return; // no packed kernels below 256-bit vectors: nothing reads ahead
         CpuThreads pool = new CpuThreads(2);
         try (Backend be = new CpuBackend("cpu", fast.device(), new VectorKernels(pool))) {
@@ -643,15 +647,19 @@ class VectorKernelsTest {
             Tensor a = operand(DType.Q4_0, new int[]{256, 2048}).readOnly().on(be), b = operand(DType.Q4_0, new int[]{320, 2048}).readOnly().on(be);
             Tensor outA = be.zeros(DType.F32, 1, 256), outB = be.zeros(DType.F32, 1, 320);
             be.kernels().matmul(x, a, outA, false, true);
-            assertEquals(null, pool.idleReads(), "nothing followed a yet");
+            PackedRows packedA = packed(a, pool), packedB = packed(b, pool);
+            assertEquals(null, packedA.following, "nothing followed a yet");
             be.kernels().matmul(x, b, outB, false, true);
-            assertEquals(null, pool.idleReads(), "nothing followed b yet");
             be.kernels().matmul(x, a, outA, false, true);
-            MatvecReadahead next = (MatvecReadahead) pool.idleReads();
-            assertEquals(320, next.plan().pieces().getLast().end(), "b's rows read ahead after a");
             be.kernels().matmul(x, b, outB, false, true);
-            assertEquals(256, ((MatvecReadahead) pool.idleReads()).plan().pieces().getLast().end(), "then a's after b");
+            assertSame(packedB, packedA.following.ws()[0], "b followed a");
+            assertSame(packedA, packedB.following.ws()[0], "a followed b");
+            assertEquals(320, packedA.following.plan().pieces().getLast().end(), "b's plan read ahead after a");
         }
+    }
+
+    private static PackedRows packed(Tensor weight, CpuThreads pool) {
+        return (PackedRows) ((CpuStorage) weight.storage()).packedWeight(weight.byteOffset(), weight.dtype(), weight.dim(0), weight.dim(1), pool, true);
     }
 
     /**

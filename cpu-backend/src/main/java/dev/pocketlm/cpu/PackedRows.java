@@ -107,8 +107,7 @@ final class PackedRows implements PackedWeight {
      * so the kernels read it once: every write happens before {@link #pack} returns.
      */
     private boolean infOrNaNScale;
-    /** The matvec that ran after one led by this weight, last time ({@link MatvecReadahead}). */
-    volatile MatvecReadahead following;
+    private volatile MatvecReadahead following;
     /** naturalIndex[k'] = the row element at position k' of the packed order (the identity past the groups). */
     private final int[] naturalIndex;
 
@@ -740,6 +739,10 @@ final class PackedRows implements PackedWeight {
 
     /** XORed into every quant word: Q8_0's signed bytes become unsigned (plus 128). */
     private int flip() { return dtype == DType.Q8_0 ? 0x80808080 : 0; }
+
+    @Override public MatvecReadahead following() { return following; }
+
+    @Override public void follow(MatvecReadahead next) { following = next; }
 
     @Override public void close() {
         following = null; // what a closed weight's matvec led to is not kept alive by it

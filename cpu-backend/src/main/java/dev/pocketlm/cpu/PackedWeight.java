@@ -58,6 +58,12 @@ sealed interface PackedWeight extends AutoCloseable permits PackedRows, PanelRow
      */
     void decode(int row, int k0, int count, float[] dst, int dstOff);
 
+    /** The matvec that ran after one led by this weight, last time ({@link MatvecReadahead}), or null. */
+    MatvecReadahead following();
+
+    /** Records the matvec that ran after one led by this weight. */
+    void follow(MatvecReadahead next);
+
     /** The dtype of the weight this was packed from. */
     DType dtype();
 

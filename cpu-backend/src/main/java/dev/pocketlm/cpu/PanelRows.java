@@ -1,10 +1,14 @@
 package dev.pocketlm.cpu;
 
 import dev.pocketlm.tensor.DType;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
 
 /**
  * F32, F16 and BF16 weight rows copied into column panels of {@link #PANEL_COLUMNS}, each all rows long, for the
@@ -19,6 +23,7 @@ import java.lang.foreign.ValueLayout;
 final class PanelRows implements PackedWeight {
     private static final int PANEL_COLUMNS = 2048;
     private static final ValueLayout.OfFloat FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED;
+    private static final VectorSpecies<Integer> INTS = VectorSpecies.of(int.class, WeightRows.F.vectorShape());
 
     private final DType dtype;
     private final int rows, k;
@@ -26,6 +31,7 @@ final class PanelRows implements PackedWeight {
     private final MemorySegment packed;
     /** Set while packing when an F16 value is Inf or NaN; otherwise the dot products skip their handling. */
     private volatile boolean infOrNaN;
+    private volatile MatvecReadahead following;
 
     private PanelRows(DType dtype, int rows, int k) {
         this.dtype = dtype;
@@ -106,6 +112,24 @@ final class PanelRows implements PackedWeight {
         }
     }
 
+    /**
+     * Loads each cache line that {@link #multiply} call i over rows [start, end) reads in the first column panel: row
+     * start + i, with its partner half the range on where {@code pairs}, a line of each in turn; returns the lines'
+     * bits ORed, for the caller to keep.
+     */
+    int touchCall(int start, int end, int i, boolean pairs) {
+        long rowA = at(0, start + i), rowB = pairs ? at(0, PackedWeight.partRow(start + i, 1, PackedWeight.partRows(start, end, 2), end)) : rowA;
+        IntVector seenA = IntVector.zero(INTS), seenB = seenA;
+        for (long line = 0, lines = dtype.bytes(columns(0)) - INTS.vectorByteSize(); line <= lines; line += 64) {
+            seenA = seenA.or(IntVector.fromMemorySegment(INTS, packed, rowA + line, ByteOrder.LITTLE_ENDIAN));
+            seenB = seenB.or(IntVector.fromMemorySegment(INTS, packed, rowB + line, ByteOrder.LITTLE_ENDIAN));
+        }
+        return seenA.or(seenB).reduceLanes(VectorOperators.OR);
+    }
+
+    /** Bytes of weights a {@link #multiply} call reads in the first column panel. */
+    long callBytes(boolean pairs) { return (pairs ? 2 : 1) * dtype.bytes(columns(0)); }
+
     /** Natural order; a GEMM depth panel (256) never crosses a column panel (2048). */
     @Override public void decode(int row, int k0, int count, float[] dst, int dstOff) {
         int p = k0 / PANEL_COLUMNS;
@@ -116,5 +140,12 @@ final class PanelRows implements PackedWeight {
 
     @Override public int naturalIndex(int kp) { return kp; }
 
-    @Override public void close() { arena.close(); }
+    @Override public MatvecReadahead following() { return following; }
+
+    @Override public void follow(MatvecReadahead next) { following = next; }
+
+    @Override public void close() {
+        following = null; // what a closed weight's matvec led to is not kept alive by it
+        arena.close();
+    }
 }

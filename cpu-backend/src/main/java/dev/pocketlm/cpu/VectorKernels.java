@@ -176,8 +176,8 @@ public final class VectorKernels implements Kernels {
     /**
      * outs[i][r, j] = x[r] . w_i[j] for weights packed {@link #packedAlike alike}, their rows one range split over
      * the threads: matrix i's rows follow matrix i - 1's. Quantized matvecs without a tail go in quads claimed from both
-     * ends ({@link #multiplyQuads}), other matvecs in one chunk per thread; a prompt's tiles, bound by compute, in chunks
-     * of {@link #TILE_GRAIN} rows.
+     * ends ({@link #multiplyQuads}), other matvecs in one chunk per thread (panel rows: each thread's own, read ahead as
+     * the quads are); a prompt's tiles, bound by compute, in chunks of {@link #TILE_GRAIN} rows.
      */
     private void packedMultiply(MemorySegment a, int rows, PackedWeight[] ws, int[] ns, int k, MemorySegment[] outs,
                               boolean parallel) {
@@ -200,10 +200,8 @@ public final class VectorKernels implements Kernels {
         }
         boolean split = parallel && bytes * rows >= MATVEC_PARALLEL_BYTES; // a prompt's work grows with its tokens
         CpuThreads.RangeTask[] tasks = new CpuThreads.RangeTask[ws.length];
+        boolean prescaled = ws[0] instanceof PanelRows && prescalable(ws) && WeightRows.prescaleForF16(x, rows * k);
         if (ws[0] instanceof PanelRows) {
-            boolean prescalable = true;
-            for (PackedWeight w : ws) prescalable &= ((PanelRows) w).prescalable();
-            boolean prescaled = prescalable && WeightRows.prescaleForF16(x, rows * k);
             for (int i = 0; i < ws.length; i++) {
                 PanelRows panels = (PanelRows) ws[i];
                 MemorySegment out = outs[i];
@@ -234,12 +232,31 @@ public final class VectorKernels implements Kernels {
             }
         }
         int total = firstRow[ws.length];
-        threads.forEach(total, rows > MATVEC_MAX_ROWS ? TILE_GRAIN : matvecGrain(total), split, (start, end) -> {
+        CpuThreads.RangeTask all = (start, end) -> {
             for (int i = 0; i < ws.length; i++) {
                 int from = Math.max(start, firstRow[i]), to = Math.min(end, firstRow[i + 1]);
                 if (from < to) tasks[i].run(from - firstRow[i], to - firstRow[i]);
             }
-        });
+        };
+        if (rows <= MATVEC_MAX_ROWS && ws[0] instanceof PanelRows) {
+            // one segment a thread, each claimed whole (by its own thread, which so knows its rows before the job)
+            int segments = split ? Math.min(threads.size(), (total + MATVEC_MIN_ROWS - 1) / MATVEC_MIN_ROWS) : 1;
+            int[] segmentStarts = new int[segments + 1];
+            for (int s = 0; s <= segments; s++) segmentStarts[s] = (int) ((long) total * s / segments);
+            PanelRows[] panels = Arrays.copyOf(ws, ws.length, PanelRows[].class);
+            MatvecReadahead next = split && readingAhead() ? successor(new PanelReadahead(panels, firstRow, segmentStarts, prescaled)) : null;
+            threads.forEachFromBothEnds(segmentStarts, total, split, all, next);
+        } else {
+            threads.forEach(total, rows > MATVEC_MAX_ROWS ? TILE_GRAIN : matvecGrain(total), split, all);
+        }
+    }
+
+    /** Whether every one of these {@link PanelRows} takes prescaled activations. */
+    private static boolean prescalable(PackedWeight[] ws) {
+        for (PackedWeight w : ws) {
+            if (!((PanelRows) w).prescalable()) return false;
+        }
+        return true;
     }
 
     private static boolean byQuads(PackedWeight[] ws, int rows) {
@@ -274,7 +291,7 @@ public final class VectorKernels implements Kernels {
             for (int p = 1; p < panels[i]; p++, at += bytes) targets[i][p] = partials.asSlice(at, bytes);
         }
         MatvecQuads plan = MatvecQuads.of(ns, panels, split ? threads.size() : 1);
-        MatvecReadahead next = split && !"false".equals(System.getProperty(READ_AHEAD)) ? successor(new MatvecReadahead(ws, plan)) : null;
+        MatvecReadahead next = split && readingAhead() ? successor(new QuadReadahead(ws, plan)) : null;
         threads.forEachFromBothEnds(plan.segmentStarts(), MIN_PASS_QUADS, split, (start, end) -> {
             for (MatvecQuads.Piece piece : plan.pieces()) {
                 int from = Math.max(start, piece.firstQuad()), to = Math.min(end, piece.quadEnd());
@@ -294,15 +311,19 @@ public final class VectorKernels implements Kernels {
      * Records {@code matvec} as the successor of the one before it, and returns the one that followed it last time, for
      * the threads to read ahead once done with it. TinyLlama generation, on against off in one process ({@code SwitchAB},
      * 40-50 rounds; a switch nobody reads: 26 of 50, median ratio 1.001): Q4_0 faster in 35 and 39 of 50 rounds,
-     * median ratios 1.027 and 1.035; Q8_0 in 29 of 40 and 30 of 50, 1.028 and 1.026. With the workers alone reading
-     * ahead (not the caller at a job's end): Q4_0 1.014-1.033, Q8_0 level.
+     * median ratios 1.027 and 1.035; Q8_0 in 29 of 40 and 30 of 50, 1.028 and 1.026; F16 (a token's gaps are a
+     * smaller share of its 2 GB) in 24 and 23 of 40, 1.014 and 1.011. With the workers alone reading ahead (not the
+     * caller at a job's end): Q4_0 1.014-1.033, Q8_0 level.
      */
     private MatvecReadahead successor(MatvecReadahead matvec) {
         MatvecReadahead before = lastMatvec;
-        if (before != null) ((PackedRows) before.ws()[0]).following = matvec;
+        if (before != null) before.first().follow(matvec);
         lastMatvec = matvec;
-        return ((PackedRows) matvec.ws()[0]).following;
+        return matvec.first().following();
     }
+
+    /** Whether matvecs read ahead ({@link #READ_AHEAD}). */
+    private static boolean readingAhead() { return !"false".equals(System.getProperty(READ_AHEAD)); }
 
     /** This thread's activation buffer holding the {@code count} floats of a. */
     private static float[] activations(MemorySegment a, int count) {

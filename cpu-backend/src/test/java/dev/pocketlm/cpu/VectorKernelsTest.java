@@ -636,46 +636,45 @@ class VectorKernelsTest {
     }
 
     /**
-     * Each quad matvec on the pool is recorded as the successor of the one before it, whose threads read it ahead the
-     * next time: after a, b, a, b the packed a leads to b and b to a.
+     * Each matvec on the pool over packed weights (quads, or F16 panels) is recorded as the successor of the one before
+     * it, whose threads read it ahead the next time: after a, b, a, b the packed a leads to b and b to a.
      */
-    @Test void packedMatvecsLearnWhichFollowsWhich() {
+    @ParameterizedTest(name = "{0}")
+    @CsvSource({"Q4_0", "F16"})
+    void packedMatvecsLearnWhichFollowsWhich(DType type) {
         if (!PackedRows.supports(DType.Q4_0, 2048)) return; // no packed kernels below 256-bit vectors: nothing reads ahead
         CpuThreads pool = new CpuThreads(2);
         try (Backend be = new CpuBackend("cpu", fast.device(), new VectorKernels(pool))) {
             Tensor x = be.fromFloats(DType.F32, operand(DType.F32, new int[]{1, 2048}).values(), 1, 2048);
-            Tensor a = operand(DType.Q4_0, new int[]{256, 2048}).readOnly().on(be), b = operand(DType.Q4_0, new int[]{320, 2048}).readOnly().on(be);
+            Tensor a = operand(type, new int[]{256, 2048}).readOnly().on(be), b = operand(type, new int[]{320, 2048}).readOnly().on(be);
             Tensor outA = be.zeros(DType.F32, 1, 256), outB = be.zeros(DType.F32, 1, 320);
             be.kernels().matmul(x, a, outA, false, true);
-            PackedRows packedA = packed(a, pool), packedB = packed(b, pool);
-            assertEquals(null, packedA.following, "nothing followed a yet");
+            PackedWeight packedA = packed(a, pool), packedB = packed(b, pool);
+            assertEquals(null, packedA.following(), "nothing followed a yet");
             be.kernels().matmul(x, b, outB, false, true);
             be.kernels().matmul(x, a, outA, false, true);
             be.kernels().matmul(x, b, outB, false, true);
-            assertSame(packedB, packedA.following.ws()[0], "b followed a");
-            assertSame(packedA, packedB.following.ws()[0], "a followed b");
-            assertEquals(320, packedA.following.plan().pieces().getLast().end(), "b's plan read ahead after a");
+            assertSame(packedB, packedA.following().first(), "b followed a");
+            assertSame(packedA, packedB.following().first(), "a followed b");
         }
     }
 
-    private static PackedRows packed(Tensor weight, CpuThreads pool) {
-        return (PackedRows) ((CpuStorage) weight.storage()).packedWeight(weight.byteOffset(), weight.dtype(), weight.dim(0), weight.dim(1), pool, true);
+    private static PackedWeight packed(Tensor weight, CpuThreads pool) {
+        return ((CpuStorage) weight.storage()).packedWeight(weight.byteOffset(), weight.dtype(), weight.dim(0), weight.dim(1), pool, true);
     }
 
     /**
-     * A worker's read-ahead steps over its segment of a quad matvec: in bounds for every panel and partial panel, as
+     * A thread's read-ahead steps over its segment of a quad matvec: in bounds for every panel and partial panel, as
      * many as the segment has quads or as fill {@link MatvecReadahead#BYTES}, whichever is fewer.
      */
     @ParameterizedTest(name = "{0} read ahead over [{1}, {2}] in {3} segments")
     @CsvSource({"Q4_0, 700, 2048, 2", "Q4_0, 33, 3072, 3", "Q8_0, 1500, 3072, 2", "Q8_0, 9, 1024, 2", "Q4_0, 4000, 5632, 2"})
     void readAheadStepsStayInTheirSegment(DType type, int rows, int k, int segments) {
         if (!PackedRows.supports(type, k)) return; // no packed kernels below 256-bit vectors
-        MemorySegment ggml = MemorySegment.ofArray(new byte[Math.toIntExact(type.bytes((long) rows * k))]);
-        type.codec().encode(operand(type, new int[]{rows, k}).values(), 0, ggml, 0, rows * k);
-        try (PackedRows w = PackedRows.pack(ggml, 0, type, rows, k, CpuThreads.shared(), true)) {
+        try (PackedRows w = (PackedRows) packedFromGgml(type, rows, k)) {
             MatvecQuads plan = MatvecQuads.of(new int[]{rows}, new int[]{w.panels()}, segments);
-            MatvecReadahead reads = new MatvecReadahead(new PackedWeight[]{w}, plan);
-            for (int segment = 1; segment < segments; segment++) {
+            QuadReadahead reads = new QuadReadahead(new PackedWeight[]{w}, plan);
+            for (int segment = 0; segment < segments; segment++) {
                 int quads = plan.segmentStarts()[segment + 1] - plan.segmentStarts()[segment], steps = 1;
                 long bytes = w.quadBytes(plan.pieceOf(plan.segmentStarts()[segment]).panel());
                 while (reads.step(segment, steps - 1)) {
@@ -687,6 +686,38 @@ class VectorKernelsTest {
                 else assertTrue(bytes <= MatvecReadahead.BYTES + w.quadBytes(w.panels() - 1) * 2, "the whole segment, " + bytes + " bytes");
             }
         }
+    }
+
+    /**
+     * The same for panel matvecs over two matrices: each segment's steps are the calls of its first matrix in the first
+     * column panel (rows, or pairs), stopping at their end or {@link MatvecReadahead#BYTES}; rows whose panel is not a
+     * whole number of cache lines stay in bounds.
+     */
+    @ParameterizedTest(name = "{0} read ahead over [{1}, {2}] and [{3}, {2}], pairs {4}")
+    @CsvSource({"F16, 600, 2100, 700, true", "F16, 600, 2100, 700, false", "F32, 9, 100, 5, false", "BF16, 130, 300, 70, false",
+            "F16, 3000, 2048, 64, true"})
+    void panelReadAheadStepsStayInTheirSegment(DType type, int rowsA, int k, int rowsB, boolean pairs) {
+        try (PanelRows a = (PanelRows) packedFromGgml(type, rowsA, k); PanelRows b = (PanelRows) packedFromGgml(type, rowsB, k)) {
+            int total = rowsA + rowsB;
+            int[] firstRow = {0, rowsA, total}, segmentStarts = {0, total / 2, total};
+            PanelReadahead reads = new PanelReadahead(new PanelRows[]{a, b}, firstRow, segmentStarts, pairs);
+            for (int segment = 0; segment < 2; segment++) {
+                int start = segmentStarts[segment], m = start < rowsA ? 0 : 1;
+                int rows = Math.min(segmentStarts[segment + 1], firstRow[m + 1]) - start;
+                int calls = pairs ? (rows + 1) / 2 : rows, steps = 1;
+                while (reads.step(segment, steps - 1)) steps++;
+                PanelRows w = m == 0 ? a : b;
+                long budgetCalls = (MatvecReadahead.BYTES + w.callBytes(pairs) - 1) / w.callBytes(pairs);
+                assertEquals(Math.min(calls, budgetCalls), steps, "segment " + segment + "'s steps");
+            }
+        }
+    }
+
+    /** A read-only weight of random values, packed from its ggml bytes as a model file's are. */
+    private PackedWeight packedFromGgml(DType type, int rows, int k) {
+        MemorySegment ggml = MemorySegment.ofArray(new byte[Math.toIntExact(type.bytes((long) rows * k))]);
+        type.codec().encode(operand(type, new int[]{rows, k}).values(), 0, ggml, 0, rows * k);
+        return PackedWeight.pack(ggml, 0, type, rows, k, CpuThreads.shared(), true);
     }
 
     /**

@@ -4,7 +4,6 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
-import java.util.function.BooleanSupplier;
 
 /**
  * A persistent pool of daemon workers that run the parts of one index range at a time, the calling thread working
@@ -194,7 +193,7 @@ public final class CpuThreads {
                 if (w.parked) LockSupport.unpark(w.thread);
             }
             job.runParts(0);
-            readAhead(job.then, 0, () -> job.active.get() > 0);
+            readAhead(job, 0);
             while (job.active.get() > 0) Thread.onSpinWait();
             Throwable failure = job.failure;
             if (failure instanceof RuntimeException r) throw r;
@@ -206,13 +205,14 @@ public final class CpuThreads {
     }
 
     /**
-     * Makes {@code reads} (if any) for {@code segment} while {@code goOn} holds, until they end. Reads whose memory was
-     * freed meanwhile (a closed model's weights) stop there.
+     * Makes the job's reads ahead (if any) for {@code segment} until they end or, for the caller (segment 0), the
+     * workers are done, for a worker, the next job comes. Reads whose memory was freed meanwhile (a closed model's
+     * weights) stop there.
      */
-    private static void readAhead(IdleReads reads, int segment, BooleanSupplier goOn) {
-        if (reads == null) return;
+    private void readAhead(Job job, int segment) {
+        if (job.then == null) return;
         try {
-            for (int step = 0; goOn.getAsBoolean() && reads.step(segment, step); step++) {}
+            for (int step = 0; (segment == 0 ? job.active.get() > 0 : current == job) && job.then.step(segment, step); step++) {}
         } catch (IllegalStateException freed) {
             // the arena holding the memory was closed: there is nothing left to read ahead
         }
@@ -233,7 +233,7 @@ public final class CpuThreads {
                 job.active.incrementAndGet();
                 job.runParts(segment);
                 job.active.decrementAndGet();
-                readAhead(job.then, segment, () -> current == job);
+                readAhead(job, segment);
             }
         }
 

@@ -388,23 +388,13 @@ final class PackedRows implements PackedWeight {
     }
 
     /**
-     * Loads each cache line that {@link #multiplyQuads} would read of quad {@code quad} of rows [start, end) in column
-     * panel {@code panel}, a line of each of the four rows in turn (one core, TinyLlama-shaped Q4_0 from DRAM: 25-29
-     * GB/s, against 11 loading a byte a line, each row's run of lines in turn); returns the lines' bits ORed, for the
-     * caller to keep.
+     * Reads ahead ({@link WeightRows#touchLines}) what {@link #multiplyQuads} reads of quad {@code quad} of rows
+     * [start, end) in column panel {@code panel}; returns the lines' bits ORed.
      */
     int touchQuad(int start, int end, int quad, int panel) {
         int part = MatvecQuads.quads(start, end), a = start + quad;
-        long rowA = panelRowAt(a, panel), rowB = panelRowAt(PackedWeight.partRow(a, 1, part, end), panel);
-        long rowC = panelRowAt(PackedWeight.partRow(a, 2, part, end), panel), rowD = panelRowAt(PackedWeight.partRow(a, 3, part, end), panel);
-        IntVector seenA = IntVector.zero(INTS), seenB = seenA, seenC = seenA, seenD = seenA;
-        for (long line = 0; line < panelRowBytes[panel]; line += 64) {
-            seenA = seenA.or(IntVector.fromMemorySegment(INTS, packed, rowA + line, LE));
-            seenB = seenB.or(IntVector.fromMemorySegment(INTS, packed, rowB + line, LE));
-            seenC = seenC.or(IntVector.fromMemorySegment(INTS, packed, rowC + line, LE));
-            seenD = seenD.or(IntVector.fromMemorySegment(INTS, packed, rowD + line, LE));
-        }
-        return seenA.or(seenB).or(seenC.or(seenD)).reduceLanes(VectorOperators.OR);
+        return WeightRows.touchLines(packed, panelRowBytes[panel], panelRowAt(a, panel), panelRowAt(PackedWeight.partRow(a, 1, part, end), panel),
+                panelRowAt(PackedWeight.partRow(a, 2, part, end), panel), panelRowAt(PackedWeight.partRow(a, 3, part, end), panel));
     }
 
     /** Bytes of weights a quad reads in column panel {@code panel}. */

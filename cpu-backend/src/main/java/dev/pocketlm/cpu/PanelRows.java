@@ -1,14 +1,10 @@
 package dev.pocketlm.cpu;
 
 import dev.pocketlm.tensor.DType;
-import jdk.incubator.vector.IntVector;
-import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorSpecies;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.nio.ByteOrder;
 
 /**
  * F32, F16 and BF16 weight rows copied into column panels of {@link #PANEL_COLUMNS}, each all rows long, for the
@@ -23,7 +19,6 @@ import java.nio.ByteOrder;
 final class PanelRows implements PackedWeight {
     private static final int PANEL_COLUMNS = 2048;
     private static final ValueLayout.OfFloat FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED;
-    private static final VectorSpecies<Integer> INTS = VectorSpecies.of(int.class, WeightRows.F.vectorShape());
 
     private final DType dtype;
     private final int rows, k;
@@ -113,18 +108,12 @@ final class PanelRows implements PackedWeight {
     }
 
     /**
-     * Loads each cache line that {@link #multiply} call i over rows [start, end) reads in the first column panel: row
-     * start + i, with its partner half the range on where {@code pairs}, a line of each in turn; returns the lines'
-     * bits ORed, for the caller to keep.
+     * Reads ahead ({@link WeightRows#touchLines}) what {@link #multiply} call i over rows [start, end) reads in the first
+     * column panel: row start + i, with its partner half the range on where {@code pairs}; returns the lines' bits ORed.
      */
     int touchCall(int start, int end, int i, boolean pairs) {
         long rowA = at(0, start + i), rowB = pairs ? at(0, PackedWeight.partRow(start + i, 1, PackedWeight.partRows(start, end, 2), end)) : rowA;
-        IntVector seenA = IntVector.zero(INTS), seenB = seenA;
-        for (long line = 0, lines = dtype.bytes(columns(0)) - INTS.vectorByteSize(); line <= lines; line += 64) {
-            seenA = seenA.or(IntVector.fromMemorySegment(INTS, packed, rowA + line, ByteOrder.LITTLE_ENDIAN));
-            seenB = seenB.or(IntVector.fromMemorySegment(INTS, packed, rowB + line, ByteOrder.LITTLE_ENDIAN));
-        }
-        return seenA.or(seenB).reduceLanes(VectorOperators.OR);
+        return WeightRows.touchLines(packed, dtype.bytes(columns(0)), rowA, rowB, rowA, rowB);
     }
 
     /** Bytes of weights a {@link #multiply} call reads in the first column panel. */

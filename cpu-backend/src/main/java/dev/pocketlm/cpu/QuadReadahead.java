@@ -3,9 +3,9 @@ package dev.pocketlm.cpu;
 /** A quad matvec job ({@link MatvecQuads} over {@link PackedRows}) as the reads ahead of it ({@link MatvecReadahead}). */
 record QuadReadahead(PackedWeight[] ws, MatvecQuads plan) implements MatvecReadahead {
 
-    /** Step i reads quad i of the segment (from its front, as its thread first claims it), up to {@link #BYTES}. */
     @Override public PackedWeight first() { return ws[0]; }
 
+    /** Step i reads quad i of the segment (from its front, as its thread first claims it), up to {@link #BYTES}. */
     @Override public boolean step(int segment, int i) {
         int[] starts = plan.segmentStarts();
         if (segment + 1 >= starts.length || starts[segment] + i >= starts[segment + 1]) return false;

@@ -28,7 +28,9 @@ for t in q4_0 q8_0 f16; do
   echo "$ours"
   echo "$ours" | awk -F'"achieved_gb_per_s": ' '{split($2, a, ", "); r = $0; sub(/.*"read_gb_per_s": /, "", r); sub(/,.*/, "", r);
     if (r == "null") printf "generation streams %.1f GB/s of weights\n", a[1];
-    else printf "memory read %.1f GB/s around the run; generation streams %.1f GB/s of weights: %.0f%%\n", r, a[1], 100 * a[1] / r}'
+    else printf "memory read %.1f GB/s around the run; generation streams %.1f GB/s of weights: %.0f%%\n", r, a[1], 100 * a[1] / r;
+    s = $0; sub(/.*"parallel_share": /, "", s); sub(/,.*/, "", s); g = $0; sub(/.*"parallel_gb_per_s": /, "", g); sub(/,.*/, "", g);
+    if (g != "null" && r != "null") printf "parallel jobs %.0f%% of a token; the weights stream at %.1f GB/s within them: %.0f%% of the read\n", 100 * s, g, 100 * g / r}'
   if $llamacpp; then
     before=$(stream)
     theirs=$(node bench/llamacpp/bench.mjs "$m" --threads "$(nproc)" --prompt 64 --gen 32)

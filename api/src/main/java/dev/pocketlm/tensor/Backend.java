@@ -7,6 +7,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.OptionalDouble;
+import java.util.OptionalLong;
 
 /**
  * One opened device: memory, transfers and the op set ({@link Kernels}).
@@ -48,6 +49,13 @@ public interface Backend extends AutoCloseable {
      * each weight once. Empty when the backend has no probe. Takes a fraction of a second.
      */
     default OptionalDouble measureReadBandwidth() { return OptionalDouble.empty(); }
+
+    /**
+     * Nanoseconds this backend's host threads have spent in parallel jobs so far, each from its hand-out to its last
+     * thread's end: a counter whose difference over a run splits the run's time into the jobs and the serial work
+     * between them. Empty where the backend runs no such jobs.
+     */
+    default OptionalLong parallelNanos() { return OptionalLong.empty(); }
 
     @Override void close();
 

@@ -18,6 +18,7 @@ import java.util.OptionalDouble;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.IntPredicate;
 
 /**
  * {@code pocket bench}: prompt processing and generation speed of a model, the weight bytes each generated token
@@ -72,26 +73,33 @@ final class BenchCommand implements Callable<Integer> {
             double bestPrompt = 0;
             Generator.Stats best = null;
             OptionalDouble readBefore = be.measureReadBandwidth(), readAroundBest = OptionalDouble.empty();
+            long bestParallelNanos = 0;
             for (int r = 0; r < repeat; r++) {
-                Generator.Stats s = gen.generate(prompt, genTokens, id -> true, null);
+                ParallelClock clock = new ParallelClock(be, genTokens);
+                Generator.Stats s = gen.generate(prompt, genTokens, clock, null);
                 OptionalDouble readAfter = be.measureReadBandwidth();
                 bestPrompt = Math.max(bestPrompt, s.promptTokensPerSecond());
                 if (best == null || s.generationTokensPerSecond() > best.generationTokensPerSecond()) {
                     best = s;
                     readAroundBest = mean(readBefore, readAfter);
+                    bestParallelNanos = clock.nanos();
                 }
                 readBefore = readAfter;
             }
             long weightBytes = m.model().weights().bytesPerToken();
             double bestGen = best.generationTokensPerSecond(), gbps = weightBytes * bestGen / 1e9;
             double readGbps = readAroundBest.orElse(Double.NaN) / 1e9, fraction = gbps / readGbps; // NaN without a probe
+            // NaN where the backend runs no parallel jobs
+            double jobNanos = be.parallelNanos().isPresent() ? (double) bestParallelNanos / (genTokens - 1) : Double.NaN;
+            double parallelShare = jobNanos * bestGen / 1e9, parallelGbps = jobNanos > 0 ? weightBytes / jobNanos : Double.NaN;
             Profile kernels = profile ? profiledRuns(gen, prompt, weightBytes) : null;
             if (json) {
                 System.out.printf(Locale.ROOT, "{\"model\": \"%s\", \"backend\": \"%s\", \"kv_type\": \"%s\", \"prompt_tokens\": %d, \"generated_tokens\": %d, "
                                 + "\"prompt_tokens_per_s\": %.3f, \"generation_tokens_per_s\": %.3f, \"weight_bytes\": %d, \"achieved_gb_per_s\": %.3f, "
-                                + "\"read_gb_per_s\": %s, \"bandwidth_fraction\": %s, \"warmup_runs\": %d%s}%n",
+                                + "\"read_gb_per_s\": %s, \"bandwidth_fraction\": %s, \"parallel_share\": %s, \"parallel_gb_per_s\": %s, \"warmup_runs\": %d%s}%n",
                         m.origin().replace("\\", "\\\\").replace("\"", "\\\""), be.name(), kv.name().toLowerCase(Locale.ROOT), promptTokens, genTokens, bestPrompt, bestGen, weightBytes, gbps,
-                        jsonNumber(readGbps), jsonNumber(fraction), warmupRuns, kernels == null ? "" : ", \"profile\": " + kernels.json());
+                        jsonNumber(readGbps), jsonNumber(fraction), jsonNumber(parallelShare), jsonNumber(parallelGbps), warmupRuns,
+                        kernels == null ? "" : ", \"profile\": " + kernels.json());
             } else {
                 System.out.printf(Locale.ROOT, "%s on %s, KV cache %s, best of %d runs after %d warm-up runs%nprompt %d tokens: %.1f tokens/s%n"
                                 + "generation %d tokens: %.2f tokens/s%nweights streamed per token: %.1f MiB; achieved %.2f GB/s%n",
@@ -100,10 +108,40 @@ final class BenchCommand implements Callable<Integer> {
                     System.out.printf(Locale.ROOT, "memory read bandwidth measured before and after that run: %.1f GB/s; generation streamed %.0f%% of it%n",
                             readGbps, 100 * fraction);
                 }
+                if (parallelGbps > 0) {
+                    System.out.printf(Locale.ROOT, "parallel jobs took %.0f%% of a generated token's time (%.0f of %.0f us); the weights streamed at %.2f GB/s within them%s%n",
+                            100 * parallelShare, jobNanos / 1e3, 1e6 / bestGen, parallelGbps,
+                            readAroundBest.isPresent() ? String.format(Locale.ROOT, ", %.0f%% of the read", 100 * parallelGbps / readGbps) : "");
+                }
                 if (kernels != null) System.out.print(kernels.text());
             }
         }
         return 0;
+    }
+
+    /**
+     * The backend's {@link Backend#parallelNanos} over a run's generation: from the first generated token (sampled from
+     * the prompt's logits) to the last, so over the run's {@code tokens - 1} decode steps.
+     */
+    private static final class ParallelClock implements IntPredicate {
+        private final Backend backend;
+        private final int tokens;
+        private int seen;
+        private long first, last;
+
+        ParallelClock(Backend backend, int tokens) {
+            this.backend = backend;
+            this.tokens = tokens;
+        }
+
+        @Override public boolean test(int token) {
+            seen++;
+            if (seen == 1) first = backend.parallelNanos().orElse(0);
+            if (seen == tokens) last = backend.parallelNanos().orElse(0);
+            return true;
+        }
+
+        long nanos() { return last - first; }
     }
 
     /** A profiled run's two phases. */

@@ -143,6 +143,11 @@ class CliTest {
         assertTrue(read > 0.1 && read < 1e5, "implausible host read bandwidth: " + bench.out());
         assertEquals(achieved / read, jsonNumber(bench.out(), "bandwidth_fraction"), 1e-3 + 1e-3 * achieved / read, bench.out());
         assertTrue(bench.out().contains("\"kv_type\": \"f32\""), bench.out());
+        // the parallel jobs' share of a token's time, and the weight rate within them that share implies
+        double share = jsonNumber(bench.out(), "parallel_share");
+        assertTrue(share >= 0 && share <= 1.001, bench.out());
+        if (share > 0) assertEquals(achieved / share, jsonNumber(bench.out(), "parallel_gb_per_s"), 5e-3 * achieved / share + 1e-3, bench.out());
+        else assertTrue(bench.out().contains("\"parallel_gb_per_s\": null"), bench.out());
         Run f16 = run("bench", "-m", model.toString(), "--backend", "cpu", "--kv-type", "f16", "--prompt", "8", "--gen", "4",
                 "--warmup", "0", "--repeat", "1", "--json");
         assertEquals(0, f16.code(), f16.err());

@@ -8,6 +8,7 @@ import dev.pocketlm.tensor.spi.Storage;
 
 import java.lang.foreign.MemorySegment;
 import java.util.OptionalDouble;
+import java.util.OptionalLong;
 
 /** The host as a device: tensors are off-heap segments (or mapped files), kernels run in this JVM. */
 public final class CpuBackend implements Backend {
@@ -51,6 +52,9 @@ public final class CpuBackend implements Backend {
     @Override public OptionalDouble measureReadBandwidth() {
         return OptionalDouble.of(HostReadBandwidth.measure(CpuThreads.shared(), HostReadBandwidth.DEFAULT_BYTES));
     }
+
+    /** The shared pool's ({@link CpuThreads#parallelNanos}), which every {@code cpu} backend's kernels run on. */
+    @Override public OptionalLong parallelNanos() { return OptionalLong.of(CpuThreads.shared().parallelNanos()); }
 
     @Override public void close() {}
 

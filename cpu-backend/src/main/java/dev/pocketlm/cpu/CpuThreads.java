@@ -141,6 +141,8 @@ public final class CpuThreads {
     private final Worker[] workers;
     private final AtomicBoolean busy = new AtomicBoolean();
     private volatile Job current;
+    /** Total time of the parallel jobs run, written by the caller that holds {@link #busy}. */
+    private volatile long parallelNanos;
 
     public CpuThreads(int threads) {
         if (threads < 1) throw new IllegalArgumentException(PROPERTY + " must be at least 1, got " + threads);
@@ -156,6 +158,12 @@ public final class CpuThreads {
 
     /** The pool every {@code cpu} backend shares. */
     public static CpuThreads shared() { return SHARED; }
+
+    /**
+     * Nanoseconds spent in parallel jobs so far, each from its hand-out to its last thread's end (the workers' reads
+     * ahead after it excluded); calls run inline are not counted.
+     */
+    public long parallelNanos() { return parallelNanos; }
 
     /** Threads working on a job, the caller included. */
     public int size() { return workers.length + 1; }
@@ -187,6 +195,7 @@ public final class CpuThreads {
             job.task.run(0, count);
             return;
         }
+        long start = System.nanoTime();
         try {
             current = job;
             for (Worker w : workers) {
@@ -200,6 +209,7 @@ public final class CpuThreads {
             if (failure instanceof Error e) throw e;
             if (failure != null) throw new IllegalStateException(failure);
         } finally {
+            parallelNanos += System.nanoTime() - start;
             busy.set(false);
         }
     }

@@ -567,6 +567,19 @@ class VectorKernelsTest {
         }
     }
 
+    /** The pool counts the time of the jobs it runs in parallel, from hand-out to the last thread's end, and only those. */
+    @Test void threadPoolCountsTheTimeOfItsParallelJobs() {
+        CpuThreads pool = new CpuThreads(3);
+        long before = pool.parallelNanos(), started = System.nanoTime();
+        pool.forEachFromBothEnds(new int[]{0, 1, 2, 3}, 1, true, (start, end) -> LockSupport.parkNanos(start == 2 ? 30_000_000 : 1_000_000), null);
+        long job = pool.parallelNanos() - before, wall = System.nanoTime() - started;
+        assertTrue(job >= 30_000_000 && job <= wall, "the job's 30 ms part counted, within the call's " + wall + " ns: " + job);
+        long counted = pool.parallelNanos();
+        pool.forEach(3, 1, false, (start, end) -> LockSupport.parkNanos(10_000_000));
+        pool.forEach(3, 8, true, (start, end) -> LockSupport.parkNanos(10_000_000));
+        assertEquals(counted, pool.parallelNanos(), "calls run inline are not counted");
+    }
+
     /** Each thread starts on its own segment's front: the caller on segment 0, worker w on segment w. */
     @Test void threadPoolStartsEachThreadOnItsOwnSegment() {
         CpuThreads pool = new CpuThreads(3);

@@ -73,7 +73,7 @@ final class BenchCommand implements Callable<Integer> {
             double bestPrompt = 0;
             Generator.Stats best = null;
             OptionalDouble readBefore = be.measureReadBandwidth(), readAroundBest = OptionalDouble.empty();
-            long bestParallelNanos = 0;
+            ParallelClock bestClock = null;
             for (int r = 0; r < repeat; r++) {
                 ParallelClock clock = new ParallelClock(be, genTokens);
                 Generator.Stats s = gen.generate(prompt, genTokens, clock, null);
@@ -82,15 +82,14 @@ final class BenchCommand implements Callable<Integer> {
                 if (best == null || s.generationTokensPerSecond() > best.generationTokensPerSecond()) {
                     best = s;
                     readAroundBest = mean(readBefore, readAfter);
-                    bestParallelNanos = clock.nanos();
+                    bestClock = clock;
                 }
                 readBefore = readAfter;
             }
             long weightBytes = m.model().weights().bytesPerToken();
             double bestGen = best.generationTokensPerSecond(), gbps = weightBytes * bestGen / 1e9;
             double readGbps = readAroundBest.orElse(Double.NaN) / 1e9, fraction = gbps / readGbps; // NaN without a probe
-            // NaN where the backend runs no parallel jobs
-            double jobNanos = be.parallelNanos().isPresent() ? (double) bestParallelNanos / (genTokens - 1) : Double.NaN;
+            double jobNanos = bestClock.nanosPerStep();
             double parallelShare = jobNanos * bestGen / 1e9, parallelGbps = jobNanos > 0 ? weightBytes / jobNanos : Double.NaN;
             Profile kernels = profile ? profiledRuns(gen, prompt, weightBytes) : null;
             if (json) {
@@ -121,7 +120,8 @@ final class BenchCommand implements Callable<Integer> {
 
     /**
      * The backend's {@link Backend#parallelNanos} over a run's generation: from the first generated token (sampled from
-     * the prompt's logits) to the last, so over the run's {@code tokens - 1} decode steps.
+     * the prompt's logits) to the last, so over the run's {@code tokens - 1} decode steps. Not counted where the backend
+     * runs no parallel jobs.
      */
     private static final class ParallelClock implements IntPredicate {
         private final Backend backend;
@@ -141,7 +141,8 @@ final class BenchCommand implements Callable<Integer> {
             return true;
         }
 
-        long nanos() { return last - first; }
+        /** Parallel-job nanoseconds per decode step; NaN where the backend counts none. */
+        double nanosPerStep() { return backend.parallelNanos().isPresent() ? (double) (last - first) / (tokens - 1) : Double.NaN; }
     }
 
     /** A profiled run's two phases. */

@@ -64,7 +64,7 @@ public final class VectorKernels implements Kernels {
 
     private final Kernels reference = new ReferenceKernels();
     private final CpuThreads threads;
-    /** The last quad matvec run on the pool: the next one is its successor ({@link MatvecReadahead}). */
+    /** The last packed matvec (quads or panels) run on the pool: the next one is its successor ({@link MatvecReadahead}). */
     private volatile MatvecReadahead lastMatvec;
 
     public VectorKernels(CpuThreads threads) { this.threads = threads; }

@@ -9,7 +9,8 @@ import java.util.List;
 
 /**
  * Two or more builds' L3-resident matvecs ({@link TokenMatvecs#ATTENTION}: one layer's q, k, v and o, both threads)
- * in short alternating slices, each build in its own class loader: bound by compute, and paired slice by slice, so a
+ * in short alternating slices, each build in its own class loader: bound by the kernels and their jobs'
+ * fixed costs (two of the four are 256 rows), not the memory, and paired slice by slice, so a
  * change of a few percent shows through this VM's swings (its speed moves 20-40% within minutes). Prints each build's
  * median and its ratio to the first build's slice next to it (median and quartiles); an A/A pair of one jar gives the
  * noise. Run from the plain bench jar with fat jars as the builds:

@@ -6,7 +6,7 @@ import java.nio.file.Path;
 
 /**
  * One build's L3-resident matvecs ({@link TokenMatvecs#ATTENTION}: one layer's q, k, v and o, both threads), timed
- * once a second for a while: bound by compute, so a steady target for a sampling profiler ({@code
+ * once a second for a while: bound by the kernels and their jobs, not the memory, so a steady target for a sampling profiler ({@code
  * bench/profile/jit-profile.sh}). Run from the plain bench jar with a fat jar as the build:
  * <pre>
  * java --add-modules jdk.incubator.vector -cp bench/target/pocket-bench-0.1.0.jar dev.pocketlm.bench.ComputeMatvecs \

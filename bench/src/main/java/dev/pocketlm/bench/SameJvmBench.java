@@ -25,7 +25,8 @@ import java.util.List;
  * <p>
  * In its slower memory mode this VM's generation is bound by memory, which hides a kernel's compute. With
  * {@code --compute=DTYPE}, each run is followed by the attention matvecs of {@link TokenMatvecs} (L3-resident, both
- * threads) in the build's class loader: the kernels as the model compiled them, bound by compute. Timed in a
+ * threads) in the build's class loader: the kernels as the model compiled them, bound by
+ * their arithmetic and their jobs' fixed costs rather than the memory. Timed in a
  * harness of its own, a kernel is compiled for that harness and can rank builds the other way (session 8: the Q4_0
  * kernel with its word loop written out ran at 47 against 39 GB/s on one thread in a harness, and at 56-57 against
  * 56-62 here). The matvecs' shapes can still make C2 recompile a kernel, so generation decides where the two

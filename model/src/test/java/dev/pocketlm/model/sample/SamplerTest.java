@@ -35,17 +35,89 @@ class SamplerTest {
     @Test
     void mostLikelyIsTheHeadOfTheFullRanking() {
         java.util.SplittableRandom random = new java.util.SplittableRandom(5);
-        float[] logits = new float[1000];
-        for (int i = 0; i < logits.length; i++) logits[i] = random.nextInt(300) / 10f; // many ties
+        float[] logits = new float[3000];
+        for (int i = 0; i < logits.length; i++) logits[i] = random.nextInt(-300, 300) / 10f; // many ties, both signs
         logits[7] = -0f;
         logits[8] = 0f;
         Integer[] ranked = new Integer[logits.length];
         for (int i = 0; i < ranked.length; i++) ranked[i] = i;
         Arrays.sort(ranked, (a, b) -> Float.compare(logits[b], logits[a]));
-        for (int keep : new int[]{1, 2, 40, 999, 1000}) {
+        for (int keep : new int[]{1, 2, 40, 1024, 1025, 2999, 3000}) { // a heap up to 1024, a sort beyond
             int[] expected = Arrays.stream(ranked).limit(keep).mapToInt(Integer::intValue).toArray();
             assertEquals(Arrays.toString(expected), Arrays.toString(Sampler.mostLikely(logits, keep)), "keep " + keep);
         }
+        // +0 ranks before -0, even where -0 is the least kept so far
+        assertEquals("[0, 2]", Arrays.toString(Sampler.mostLikely(new float[]{1f, -0f, 0f, -1f}, 2)));
+        // of a subset: every other id, the signed zeros among them
+        int[] ids = java.util.stream.IntStream.range(0, logits.length).filter(id -> id % 2 == 0 || id == 7).toArray();
+        Set<Integer> subset = new HashSet<>();
+        for (int id : ids) subset.add(id);
+        for (int keep : new int[]{1, 40, ids.length}) { // ids.length > 1024: sorted
+            int[] expected = Arrays.stream(ranked).filter(subset::contains).limit(keep).mapToInt(Integer::intValue).toArray();
+            assertEquals(Arrays.toString(expected), Arrays.toString(Sampler.mostLikely(logits, ids, ids.length, keep)), "subset, keep " + keep);
+        }
+    }
+
+    /**
+     * Oracle: the sampler's rules written plainly (every id ranked by a sort; top-k, min-p and top-p as prefixes of
+     * that ranking, top-p's mass against the top-k tokens' total; then the draw), with the sampler's own random
+     * stream. The sampler ranks only what it needs; it must draw the same tokens.
+     */
+    @Test
+    void drawsTheTokensOfThePlainRanking() {
+        java.util.SplittableRandom values = new java.util.SplittableRandom(21);
+        for (int n : new int[]{50, 3000}) {
+            for (float temperature : new float[]{0.7f, 1.5f}) {
+                for (int topK : new int[]{0, 5, 40, n + 10}) {
+                    for (float topP : new float[]{0.5f, 0.95f, 1f}) {
+                        for (float minP : new float[]{0f, 0.05f}) {
+                            SamplerSettings settings = new SamplerSettings(temperature, topK, topP, minP, 1f, 0, n + topK);
+                            Sampler sampler = new Sampler(settings);
+                            java.util.SplittableRandom oracleRandom = new java.util.SplittableRandom(settings.seed());
+                            for (int draw = 0; draw < 40; draw++) {
+                                float[] logits = new float[n];
+                                for (int i = 0; i < n; i++) logits[i] = values.nextInt(-300, 300) / 40f; // ties
+                                logits[values.nextInt(n)] = -0f;
+                                int expected = plainDraw(logits, settings, oracleRandom);
+                                assertEquals(expected, sampler.sample(logits.clone()), settings + ", draw " + draw);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    private static int plainDraw(float[] logits, SamplerSettings s, java.util.SplittableRandom random) {
+        Integer[] ranked = new Integer[logits.length];
+        for (int i = 0; i < ranked.length; i++) ranked[i] = i;
+        Arrays.sort(ranked, (a, b) -> Float.compare(logits[b], logits[a]));
+        int keep = s.topK() > 0 ? Math.min(s.topK(), logits.length) : logits.length;
+        double max = logits[ranked[0]], total = 0;
+        double[] p = new double[keep];
+        for (int i = 0; i < keep; i++) total += p[i] = Math.exp((logits[ranked[i]] - max) / s.temperature());
+        int kept = keep;
+        for (int i = 1; i < keep; i++) {
+            if (p[i] < s.minP()) {
+                kept = i;
+                break;
+            }
+        }
+        double cum = 0, mass = 0;
+        for (int i = 0; i < kept; i++) {
+            cum += p[i] / total;
+            if (cum >= s.topP()) {
+                kept = i + 1;
+                break;
+            }
+        }
+        for (int i = 0; i < kept; i++) mass += p[i];
+        double r = random.nextDouble() * mass;
+        for (int i = 0; i < kept; i++) {
+            r -= p[i];
+            if (r <= 0) return ranked[i];
+        }
+        return ranked[kept - 1];
     }
 
     @Test

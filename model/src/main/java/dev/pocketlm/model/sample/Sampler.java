@@ -80,12 +80,14 @@ public final class Sampler {
         while (!cut && kept < order.length) {
             double w = weightOf[order[kept]];
             // min-p: drop tokens less likely than minP times the most likely one (whose weight is 1)
-            cut = kept > 0 && w < settings.minP();
-            if (cut) break;
-            kept++;
-            mass += w;
-            cum += w / total;
-            cut = cum >= settings.topP(); // top-p: the smallest prefix whose mass reaches topP
+            if (kept > 0 && w < settings.minP()) {
+                cut = true;
+            } else {
+                kept++;
+                mass += w;
+                cum += w / total;
+                cut = cum >= settings.topP(); // top-p: the smallest prefix whose mass reaches topP
+            }
         }
         if (!cut && !complete) return -1;
         double r = random.nextDouble() * mass;

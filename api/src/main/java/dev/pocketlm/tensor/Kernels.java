@@ -93,6 +93,21 @@ public interface Kernels {
      */
     void copy(Tensor src, Tensor dst);
 
+    /**
+     * {@link #copy} into a dst that may itself be a strided view (a head-major KV cache's new positions). By default
+     * split along dst's first dimension longer than 1 until each piece is contiguous, one copy each; a backend that
+     * writes through strides does it in one.
+     */
+    default void copyToView(Tensor src, Tensor dst) {
+        if (dst.isContiguous()) {
+            copy(src, dst);
+            return;
+        }
+        int d = 0;
+        while (dst.dim(d) == 1) d++;
+        for (int i = 0; i < dst.dim(d); i++) copyToView(src.narrow(d, i, 1), dst.narrow(d, i, 1));
+    }
+
     /** out[r] = op over the last dim of x [rows, C]. */
     void reduce(Tensor x, ReduceOp op, Tensor out);
 

@@ -80,7 +80,7 @@ public final class Ops {
         require(a.size() > 0 && b.size() > 0, op, "operands must not be empty", a, b);
         if (b.dtype() != DType.F32) {
             require(b.dtype().isFloating(), op, "b must be a floating type", a, b);
-            require(transB && b.rank() == 2, op, b.dtype() + " weights are supported only as a 2-D [N, K] matrix with transB", a, b);
+            if (!transB || b.rank() != 2) throw invalid(op, b.dtype() + " weights are supported only as a 2-D [N, K] matrix with transB", a, b);
         }
         int m = transA ? a.dim(-1) : a.dim(-2);
         int ka = transA ? a.dim(-2) : a.dim(-1);
@@ -364,7 +364,7 @@ public final class Ops {
     public static Tensor cast(Tensor x, DType dtype) {
         String op = "cast";
         x.checkOpen(op);
-        require(convertible(x.dtype(), dtype), op, "cannot convert " + x.dtype() + " to " + dtype + " (supported: F32, F16, BF16 among themselves)", x);
+        if (!convertible(x.dtype(), dtype)) throw invalid(op, "cannot convert " + x.dtype() + " to " + dtype + " (supported: F32, F16, BF16 among themselves)", x);
         Tensor out = x.backend().empty(dtype, x.shape());
         KernelProfile.kernels(x.backend()).copy(x, out);
         return out;
@@ -381,21 +381,7 @@ public final class Ops {
         if (!convertible(src.dtype(), dst.dtype())) {
             throw invalid(op, "cannot convert " + src.dtype() + " to " + dst.dtype() + " (supported: F32, F16, BF16 among themselves)", dst, src);
         }
-        copyInto(dst, src);
-    }
-
-    /**
-     * Kernels write contiguous outputs: a strided dst (a head-major KV cache's new positions, one block per head) is
-     * copied block by block, split along its first dimension longer than 1 until each piece is contiguous.
-     */
-    private static void copyInto(Tensor dst, Tensor src) {
-        if (dst.isContiguous()) {
-            KernelProfile.kernels(dst.backend()).copy(src, dst);
-            return;
-        }
-        int d = 0;
-        while (dst.dim(d) == 1) d++;
-        for (int i = 0; i < dst.dim(d); i++) copyInto(dst.narrow(d, i, 1), src.narrow(d, i, 1));
+        KernelProfile.kernels(dst.backend()).copyToView(src, dst);
     }
 
     private static boolean convertible(DType from, DType to) {
@@ -489,7 +475,7 @@ public final class Ops {
         requireDType(op, teacher, DType.F32);
         requireDType(op, student, DType.F32);
         require(teacher.rank() == 2 && teacher.shape().equals(student.shape()), op, "teacher and student logits must both be [N, V]", teacher, student);
-        require(temperature > 0, op, "temperature must be positive, got " + temperature, teacher, student);
+        if (!(temperature > 0)) throw invalid(op, "temperature must be positive, got " + temperature, teacher, student);
         Tensor tc = contiguousInput(teacher), sc = contiguousInput(student);
         Tensor out = be.empty(DType.F32, Shape.of(teacher.dim(0)));
         KernelProfile.kernels(be).klDiv(tc, sc, temperature, reverse, out);
@@ -512,7 +498,7 @@ public final class Ops {
             requireDType(op, t, DType.F32);
             require(t.isContiguous() && t.shape().equals(param.shape()), op, "param, grad, m and v must be contiguous with one shape", param, grad, m, v);
         }
-        require(step >= 1, op, "step is 1-based, got " + step, param);
+        if (step < 1) throw invalid(op, "step is 1-based, got " + step, param);
         KernelProfile.kernels(param.backend()).adamw(param, grad, m, v, lr, beta1, beta2, eps, weightDecay, step);
     }
 

@@ -22,10 +22,10 @@ public final class CpuBackend implements Backend {
         this.kernels = kernels;
     }
 
-    /** The segment holding a CPU tensor's first element onward. */
+    /** The segment holding a CPU tensor's first element onward (the storage's own where it starts there: no slice object per kernel call). */
     static MemorySegment segment(Tensor t) {
         MemorySegment s = ((CpuStorage) t.storage()).segment();
-        return s.asSlice(t.byteOffset());
+        return t.byteOffset() == 0 ? s : s.asSlice(t.byteOffset());
     }
 
     @Override public String name() { return name; }

@@ -666,26 +666,45 @@ public final class VectorKernels implements Kernels {
      * head's) row by row; other strides go to the reference.
      */
     @Override public void copy(Tensor src, Tensor dst) {
+        if (!copiesRows(src, dst)) reference.copy(src, dst);
+        else copyRows(src, dst);
+    }
+
+    /** Through dst's strides as well, row by row: a decode step's KV write is one call for K and one for V, not one per head. */
+    @Override public void copyToView(Tensor src, Tensor dst) {
+        if (!copiesRows(src, dst)) Kernels.super.copyToView(src, dst);
+        else copyRows(src, dst);
+    }
+
+    /** Whether {@link #copyRows} takes the pair: each side's rows contiguous, dtypes it converts between. */
+    private static boolean copiesRows(Tensor src, Tensor dst) {
         boolean convertible = src.dtype() == dst.dtype() || src.dtype().isPlainFloat() && dst.dtype().isPlainFloat();
-        boolean rows = src.isContiguous() || src.stride(-1) == 1;
-        if (!dst.isContiguous() || !rows || !convertible) {
-            reference.copy(src, dst);
-            return;
-        }
+        return convertible && hasContiguousRows(src) && hasContiguousRows(dst);
+    }
+
+    private static boolean hasContiguousRows(Tensor t) { return t.isContiguous() || t.stride(-1) == 1; }
+
+    /** src into dst (same shape), one run where both are contiguous, else row by row through each one's strides. */
+    private static void copyRows(Tensor src, Tensor dst) {
         MemorySegment ss = segment(src), ds = segment(dst);
-        if (src.isContiguous()) {
+        if (src.isContiguous() && dst.isContiguous()) {
             copyRun(src.dtype(), ss, 0, dst.dtype(), ds, 0, src.size());
             return;
         }
         int cols = src.dim(-1);
         for (long r = 0, rowCount = src.size() / cols; r < rowCount; r++) {
-            long at = 0, rest = r;
-            for (int d = src.rank() - 2; d >= 0; d--) {
-                at += rest % src.dim(d) * src.stride(d);
-                rest /= src.dim(d);
-            }
-            copyRun(src.dtype(), ss, at, dst.dtype(), ds, r * cols, cols);
+            copyRun(src.dtype(), ss, rowStart(src, r), dst.dtype(), ds, rowStart(dst, r), cols);
         }
+    }
+
+    /** The element offset of row r (rows counted row-major over all dimensions but the last) through t's strides. */
+    private static long rowStart(Tensor t, long r) {
+        long at = 0, rest = r;
+        for (int d = t.rank() - 2; d >= 0; d--) {
+            at += rest % t.dim(d) * t.stride(d);
+            rest /= t.dim(d);
+        }
+        return at;
     }
 
     /** n elements from element {@code from} of src to element {@code to} of dst, converted when their dtypes differ. */

@@ -384,6 +384,26 @@ public final class CaseCatalog {
         copy(F32, F32, new int[]{4, 64, 2, 32}, new int[]{2, 0, 3, 1});
         copyInts(new int[]{9, 13}, new int[]{0, 1});
         copyInts(new int[]{9, 13}, new int[]{1, 0});
+        for (DType cache : floats) {
+            copyToView(cache, 1, 4, 64, 9, 5); // a decode step's keys
+            copyToView(cache, 6, 3, 20, 11, 2); // a prompt's, rows off multiples of the vector width
+        }
+    }
+
+    /**
+     * src [t, heads, d] (F32) through its transpose into positions pos0.. of a head-major cache [heads, capacity, d],
+     * a strided view: the cache's other positions must keep their values.
+     */
+    private void copyToView(DType cache, int t, int heads, int d, int capacity, int pos0) {
+        int[] srcDims = {t, heads, d}, cacheDims = {heads, capacity, d};
+        add("copyToView", "F32->" + cache, "src" + format(srcDims) + " into cache" + format(cacheDims) + " at " + pos0, ELEMENTWISE, rnd -> {
+            float[] src = uniform(rnd, size(srcDims)), before = uniform(rnd, size(cacheDims));
+            return run -> {
+                Tensor out = run.output(cache, before, cacheDims);
+                run.kernels().copyToView(run.input(src, srcDims).transpose(0, 1), out.narrow(1, pos0, t));
+                return run.read(out);
+            };
+        });
     }
 
     /** dst = src.permute(perm) made contiguous and converted; the identity permutation copies a contiguous src. */

@@ -73,9 +73,9 @@ final class BenchCommand implements Callable<Integer> {
             double bestPrompt = 0;
             Generator.Stats best = null;
             OptionalDouble readBefore = be.measureReadBandwidth(), readAroundBest = OptionalDouble.empty();
-            ParallelClock bestClock = null;
+            StepCounters bestClock = null;
             for (int r = 0; r < repeat; r++) {
-                ParallelClock clock = new ParallelClock(be, genTokens);
+                StepCounters clock = new StepCounters(be, genTokens);
                 Generator.Stats s = gen.generate(prompt, genTokens, clock, null);
                 OptionalDouble readAfter = be.measureReadBandwidth();
                 bestPrompt = Math.max(bestPrompt, s.promptTokensPerSecond());
@@ -91,13 +91,15 @@ final class BenchCommand implements Callable<Integer> {
             double readGbps = readAroundBest.orElse(Double.NaN) / 1e9, fraction = gbps / readGbps; // NaN without a probe
             double jobNanos = bestClock.nanosPerStep();
             double parallelShare = jobNanos * bestGen / 1e9, parallelGbps = jobNanos > 0 ? weightBytes / jobNanos : Double.NaN;
+            double heapPerToken = bestClock.heapBytesPerStep();
             Profile kernels = profile ? profiledRuns(gen, prompt, weightBytes) : null;
             if (json) {
                 System.out.printf(Locale.ROOT, "{\"model\": \"%s\", \"backend\": \"%s\", \"kv_type\": \"%s\", \"prompt_tokens\": %d, \"generated_tokens\": %d, "
                                 + "\"prompt_tokens_per_s\": %.3f, \"generation_tokens_per_s\": %.3f, \"weight_bytes\": %d, \"achieved_gb_per_s\": %.3f, "
-                                + "\"read_gb_per_s\": %s, \"bandwidth_fraction\": %s, \"parallel_share\": %s, \"parallel_gb_per_s\": %s, \"warmup_runs\": %d%s}%n",
+                                + "\"read_gb_per_s\": %s, \"bandwidth_fraction\": %s, \"parallel_share\": %s, \"parallel_gb_per_s\": %s, \"heap_bytes_per_token\": %s, "
+                                + "\"warmup_runs\": %d%s}%n",
                         m.origin().replace("\\", "\\\\").replace("\"", "\\\""), be.name(), kv.name().toLowerCase(Locale.ROOT), promptTokens, genTokens, bestPrompt, bestGen, weightBytes, gbps,
-                        jsonNumber(readGbps), jsonNumber(fraction), jsonNumber(parallelShare), jsonNumber(parallelGbps), warmupRuns,
+                        jsonNumber(readGbps), jsonNumber(fraction), jsonNumber(parallelShare), jsonNumber(parallelGbps), jsonNumber(heapPerToken), warmupRuns,
                         kernels == null ? "" : ", \"profile\": " + kernels.json());
             } else {
                 System.out.printf(Locale.ROOT, "%s on %s, KV cache %s, best of %d runs after %d warm-up runs%nprompt %d tokens: %.1f tokens/s%n"
@@ -112,6 +114,9 @@ final class BenchCommand implements Callable<Integer> {
                             100 * parallelShare, jobNanos / 1e3, 1e6 / bestGen, parallelGbps,
                             readAroundBest.isPresent() ? String.format(Locale.ROOT, ", %.0f%% of the read", 100 * parallelGbps / readGbps) : "");
                 }
+                if (!Double.isNaN(heapPerToken)) {
+                    System.out.printf(Locale.ROOT, "Java heap allocated per generated token, all threads: %.1f KB%n", heapPerToken / 1e3);
+                }
                 if (kernels != null) System.out.print(kernels.text());
             }
         }
@@ -119,30 +124,39 @@ final class BenchCommand implements Callable<Integer> {
     }
 
     /**
-     * The backend's {@link Backend#parallelNanos} over a run's generation: from the first generated token (sampled from
-     * the prompt's logits) to the last, so over the run's {@code tokens - 1} decode steps. Not counted where the backend
-     * runs no parallel jobs.
+     * The backend's {@link Backend#parallelNanos} and the JVM's heap allocation ({@link HeapAllocation}) over a run's
+     * generation: from the first generated token (sampled from the prompt's logits) to the last, so over the run's
+     * {@code tokens - 1} decode steps. Parallel time is not counted where the backend runs no parallel jobs.
      */
-    private static final class ParallelClock implements IntPredicate {
+    private static final class StepCounters implements IntPredicate {
         private final Backend backend;
         private final int tokens;
         private int seen;
-        private long first, last;
+        private long firstNanos, lastNanos, firstHeap, lastHeap;
 
-        ParallelClock(Backend backend, int tokens) {
+        StepCounters(Backend backend, int tokens) {
             this.backend = backend;
             this.tokens = tokens;
         }
 
         @Override public boolean test(int token) {
             seen++;
-            if (seen == 1) first = backend.parallelNanos().orElse(0);
-            if (seen == tokens) last = backend.parallelNanos().orElse(0);
+            if (seen == 1) {
+                firstNanos = backend.parallelNanos().orElse(0);
+                firstHeap = HeapAllocation.total();
+            }
+            if (seen == tokens) {
+                lastNanos = backend.parallelNanos().orElse(0);
+                lastHeap = HeapAllocation.total();
+            }
             return true;
         }
 
         /** Parallel-job nanoseconds per decode step; NaN where the backend counts none. */
-        double nanosPerStep() { return backend.parallelNanos().isPresent() ? (double) (last - first) / (tokens - 1) : Double.NaN; }
+        double nanosPerStep() { return backend.parallelNanos().isPresent() ? (double) (lastNanos - firstNanos) / (tokens - 1) : Double.NaN; }
+
+        /** Java heap bytes allocated per decode step, by every thread; NaN where the JVM does not count them. */
+        double heapBytesPerStep() { return firstHeap < 0 ? Double.NaN : (double) (lastHeap - firstHeap) / (tokens - 1); }
     }
 
     /** A profiled run's two phases. */

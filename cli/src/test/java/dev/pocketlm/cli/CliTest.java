@@ -148,6 +148,9 @@ class CliTest {
         assertTrue(share >= 0 && share <= 1.001, bench.out());
         if (share > 0) assertEquals(achieved / share, jsonNumber(bench.out(), "parallel_gb_per_s"), 5e-3 * achieved / share + 1e-3, bench.out());
         else assertTrue(bench.out().contains("\"parallel_gb_per_s\": null"), bench.out());
+        // every decode step makes at least its logits' tensor object on the heap; HotSpot counts it
+        double heapPerToken = jsonNumber(bench.out(), "heap_bytes_per_token");
+        assertTrue(heapPerToken > 0 && heapPerToken < 1e9, bench.out());
         Run f16 = run("bench", "-m", model.toString(), "--backend", "cpu", "--kv-type", "f16", "--prompt", "8", "--gen", "4",
                 "--warmup", "0", "--repeat", "1", "--json");
         assertEquals(0, f16.code(), f16.err());

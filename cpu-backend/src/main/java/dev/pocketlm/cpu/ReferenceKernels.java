@@ -508,7 +508,7 @@ public final class ReferenceKernels implements Kernels {
         return f;
     }
 
-    static int checkedId(String op, int id, long limit) {
+    private static int checkedId(String op, int id, long limit) {
         if (id < 0 || id >= limit) throw new IndexOutOfBoundsException(op + ": row id " + id + " outside [0, " + limit + ")");
         return id;
     }

@@ -723,22 +723,12 @@ public final class VectorKernels implements Kernels {
 
     // ---- delegated to the reference ----
 
-    /** Each row decoded by the vector row kernels (a token's embedding row: 25 us through the reference's scalar codec). */
-    @Override public void getRows(Tensor table, Tensor ids, Tensor out) {
-        if (!WeightRows.supports(table.dtype()) || ids.dtype() != DType.I32 || out.dtype() != DType.F32) {
-            reference.getRows(table, ids, out);
-            return;
-        }
-        int cols = table.dim(1);
-        long rowBytes = table.dtype().bytes(cols);
-        MemorySegment tbl = segment(table), is = segment(ids), os = segment(out);
-        float[] row = Scratch.floats(Scratch.Slot.ROW, cols);
-        for (int i = 0; i < ids.size(); i++) {
-            int id = ReferenceKernels.checkedId("get_rows", is.getAtIndex(INT, i), table.dim(0));
-            WeightRows.decode(table.dtype(), tbl, id * rowBytes, row, 0, cols);
-            MemorySegment.copy(row, 0, os, FLOAT, 4L * i * cols, cols);
-        }
-    }
+    /**
+     * The reference's: through {@link WeightRows#decode}, the mapped embedding table put a second segment class at the
+     * vector loads the packed F16 kernels share, and C2 compiled them without their intrinsics (F16 generation's jobs
+     * at 30-47 against 50-64 GB/s, builds alternating in one JVM; bench/README.md, session 24).
+     */
+    @Override public void getRows(Tensor table, Tensor ids, Tensor out) { reference.getRows(table, ids, out); }
 
     @Override public void setRows(Tensor src, Tensor ids, Tensor dst) { reference.setRows(src, ids, dst); }
 

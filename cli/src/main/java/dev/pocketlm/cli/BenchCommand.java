@@ -73,25 +73,25 @@ final class BenchCommand implements Callable<Integer> {
             double bestPrompt = 0;
             Generator.Stats best = null;
             OptionalDouble readBefore = be.measureReadBandwidth(), readAroundBest = OptionalDouble.empty();
-            StepCounters bestClock = null;
+            StepCounters bestCounters = null;
             for (int r = 0; r < repeat; r++) {
-                StepCounters clock = new StepCounters(be, genTokens);
-                Generator.Stats s = gen.generate(prompt, genTokens, clock, null);
+                StepCounters counters = new StepCounters(be, genTokens);
+                Generator.Stats s = gen.generate(prompt, genTokens, counters, null);
                 OptionalDouble readAfter = be.measureReadBandwidth();
                 bestPrompt = Math.max(bestPrompt, s.promptTokensPerSecond());
                 if (best == null || s.generationTokensPerSecond() > best.generationTokensPerSecond()) {
                     best = s;
                     readAroundBest = mean(readBefore, readAfter);
-                    bestClock = clock;
+                    bestCounters = counters;
                 }
                 readBefore = readAfter;
             }
             long weightBytes = m.model().weights().bytesPerToken();
             double bestGen = best.generationTokensPerSecond(), gbps = weightBytes * bestGen / 1e9;
             double readGbps = readAroundBest.orElse(Double.NaN) / 1e9, fraction = gbps / readGbps; // NaN without a probe
-            double jobNanos = bestClock.nanosPerStep();
+            double jobNanos = bestCounters.nanosPerStep();
             double parallelShare = jobNanos * bestGen / 1e9, parallelGbps = jobNanos > 0 ? weightBytes / jobNanos : Double.NaN;
-            double heapPerToken = bestClock.heapBytesPerStep();
+            double heapPerToken = bestCounters.heapBytesPerStep();
             Profile kernels = profile ? profiledRuns(gen, prompt, weightBytes) : null;
             if (json) {
                 System.out.printf(Locale.ROOT, "{\"model\": \"%s\", \"backend\": \"%s\", \"kv_type\": \"%s\", \"prompt_tokens\": %d, \"generated_tokens\": %d, "

@@ -50,6 +50,8 @@ public final class VectorKernels implements Kernels {
     private static final long MATVEC_PARALLEL_BYTES = 256 << 10;
     /** Below this many multiply-adds, attention runs on the calling thread, for the same reason. */
     private static final long ATTENTION_PARALLEL_WORK = 1 << 16;
+    /** A prompt's attention chunks per KV head (see {@link #attention}). */
+    private static final int PROMPT_CHUNKS_PER_KV_HEAD = 8;
     /** Floats converted at a time by a copy between dtypes. */
     private static final int COPY_CHUNK = 4096;
     /** Elements per chunk of a parallel elementwise or row-wise op (smaller ops run on the calling thread). */
@@ -348,12 +350,16 @@ public final class VectorKernels implements Kernels {
         // a head's rows are a cache row apart in a position-major cache, one after another in a head-major one
         long kRowStride = kType.bytes(k.stride(0)), kHeadStride = kType.bytes(k.stride(1));
         long vRowStride = vType.bytes(v.stride(0)), vHeadStride = vType.bytes(v.stride(1));
-        int rows = q.dim(0) * heads;
-        long work = (long) rows * (pos0 + q.dim(0)) * headDim;
+        int tokens = q.dim(0), rows = tokens * heads, perKvHead = tokens * headsPerKv;
+        long work = (long) rows * (pos0 + tokens) * headDim;
         boolean split = work >= ATTENTION_PARALLEL_WORK && shareable(q, k, v, out);
-        // the heads of one KV head in a chunk, where that leaves two chunks per thread: its K and V rows stay in cache
-        int grain = Math.max(1, Math.min(headsPerKv, rows / (2 * threads.size())));
-        int seen = pos0 + q.dim(0);
+        // The work is numbered KV head by KV head, then token, then query head, so a chunk's K and V rows stay in cache
+        // and an F16 cache is staged once per chunk, not once per token. A decode step: one KV head's heads a chunk
+        // where that leaves two chunks per thread; a prompt: eight chunks per KV head, so that the later tokens'
+        // longer rows even out.
+        int grain = tokens == 1 ? Math.max(1, Math.min(headsPerKv, rows / (2 * threads.size())))
+                : headsPerKv * ((tokens + PROMPT_CHUNKS_PER_KV_HEAD - 1) / PROMPT_CHUNKS_PER_KV_HEAD);
+        int seen = pos0 + tokens;
         boolean staged = kType != DType.F32 || vType != DType.F32, pairs = headDim % (4 * L) == 0;
         threads.forEach(rows, grain, split, (start, end) -> {
             float[] scores = Scratch.floats(Scratch.Slot.SCORES, 2 * seen);
@@ -363,8 +369,9 @@ public final class VectorKernels implements Kernels {
             MemorySegment values = staged ? Scratch.alignedFloats(Scratch.Slot.STAGED_VALUES, (long) seen * headDim) : vs;
             long keyStride = staged ? 4L * headDim : kRowStride, valueStride = staged ? 4L * headDim : vRowStride;
             int stagedHead = -1, stagedRows = 0;
-            for (int row = start; row < end; ) {
-                int t = row / heads, kvHead = row % heads / headsPerKv, visible = pos0 + t + 1;
+            for (int i = start; i < end; ) {
+                int kvHead = i / perKvHead, t = i % perKvHead / headsPerKv, visible = pos0 + t + 1;
+                int row = t * heads + kvHead * headsPerKv + i % headsPerKv;
                 if (staged && (kvHead != stagedHead || visible > stagedRows)) {
                     int from = kvHead == stagedHead ? stagedRows : 0;
                     AttentionRows.stage(kType, ks, kvHead * kHeadStride, kRowStride, headDim, from, visible, keys);
@@ -373,8 +380,8 @@ public final class VectorKernels implements Kernels {
                     stagedRows = visible;
                 }
                 long qAt = 4L * row * headDim, keyAt = staged ? 0 : kvHead * kHeadStride, valueAt = staged ? 0 : kvHead * vHeadStride;
-                // two query heads of one KV head at a time where the next row is one: each K and V row loaded once for both
-                boolean pair = pairs && row + 1 < end && (row + 1) % heads / headsPerKv == kvHead && (row + 1) / heads == t;
+                // two query heads of one KV head and token at a time where the next index is one: each K and V row loaded once for both
+                boolean pair = pairs && i + 1 < end && (i + 1) / headsPerKv == i / headsPerKv;
                 if (pair) {
                     long qStride = 4L * headDim;
                     AttentionRows.scorePairs(qs, qAt, qStride, keys, keyAt, keyStride, headDim, visible, scale, scores);
@@ -382,12 +389,12 @@ public final class VectorKernels implements Kernels {
                     float sumB = expShifted(scores, visible, visible, max(scores, visible, visible));
                     AttentionRows.weightedSumPairs(scores, visible, values, valueAt, valueStride, headDim, 1f / sumA, 1f / sumB,
                             os, qAt, qStride);
-                    row += 2;
+                    i += 2;
                 } else {
                     AttentionRows.scores(qs, qAt, keys, keyAt, keyStride, headDim, visible, scale, scores);
                     float sum = expShifted(scores, 0, visible, max(scores, 0, visible));
                     AttentionRows.weightedSum(scores, visible, values, valueAt, valueStride, headDim, 1f / sum, os, qAt);
-                    row++;
+                    i++;
                 }
             }
         });

@@ -287,6 +287,8 @@ public final class CaseCatalog {
             attention(kv, 64, 8, 2, 64, 64, 0, false);
             attention(kv, 1, 32, 4, 64, 512, 300, true);
             attention(kv, 5, 8, 2, 64, 20, 12, true);
+            // a prompt in chunks of three tokens per KV head, one of them straddling two KV heads
+            attention(kv, 20, 8, 2, 64, 40, 17, true);
         }
     }
 

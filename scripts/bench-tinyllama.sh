@@ -4,10 +4,13 @@
 # between about 34 and 77 GB/s within minutes) and, where Node.js is installed, llama.cpp on the same file right
 # after (bench/llamacpp: node-llama-cpp's prebuilt CPU build from the npm registry), between two streaming reads of
 # all cores (JMH StreamReadBenchmark), so the ratios come from one run.
+# Environment: PROMPT (prompt tokens, default 64), KV (our KV cache type, f32 or f16, default f32; llama.cpp's is
+# F16), TYPES (default "q4_0 q8_0 f16"). Long context: PROMPT=1000 KV=f16 TYPES=q4_0 bash scripts/bench-tinyllama.sh
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 export JAVA_HOME="${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}"
 backend="${1:-cpu}"
+prompt="${PROMPT:-64}" kv="${KV:-f32}" types="${TYPES:-q4_0 q8_0 f16}"
 mkdir -p models
 [ -f bench/target/benchmarks.jar ] || mvn -q -B -pl bench -am package -DskipTests
 llamacpp=false
@@ -20,11 +23,11 @@ fi
 "$JAVA_HOME/bin/java" -jar bench/target/benchmarks.jar StreamReadBenchmark.oneThread -wi 2 -w 1s -i 3 -r 1s 2>/dev/null | grep -E "^StreamRead.*:bytes"
 stream() { "$JAVA_HOME/bin/java" -jar bench/target/benchmarks.jar StreamReadBenchmark.twoThreads -wi 1 -w 1s -i 3 -r 1s 2>/dev/null \
   | awk '/^StreamReadBenchmark.twoThreads:bytes/ {print $4}'; }
-for t in q4_0 q8_0 f16; do
+for t in $types; do
   m=models/tinyllama-1.1b-$t.gguf
   [ -f "$m" ] || ./pocket init "$m" --shape tinyllama-1.1b --type $t --seed 1
   # A heap far smaller than the file: weights are mapped, never copied onto the Java heap.
-  ours=$(POCKET_JAVA_OPTS="-Xmx384m" ./pocket bench -m "$m" --backend "$backend" --prompt 64 --gen 32 --json)
+  ours=$(POCKET_JAVA_OPTS="-Xmx384m" ./pocket bench -m "$m" --backend "$backend" --prompt "$prompt" --gen 32 --kv-type "$kv" --json)
   echo "$ours"
   echo "$ours" | awk -F'"achieved_gb_per_s": ' '{split($2, a, ", "); r = $0; sub(/.*"read_gb_per_s": /, "", r); sub(/,.*/, "", r);
     if (r == "null") printf "generation streams %.1f GB/s of weights\n", a[1];
@@ -33,7 +36,7 @@ for t in q4_0 q8_0 f16; do
     if (g != "null" && r != "null") printf "parallel jobs %.0f%% of a token; the weights stream at %.1f GB/s within them: %.0f%% of the read\n", 100 * s, g, 100 * g / r}'
   if $llamacpp; then
     before=$(stream)
-    theirs=$(node bench/llamacpp/bench.mjs "$m" --threads "$(nproc)" --prompt 64 --gen 32)
+    theirs=$(node bench/llamacpp/bench.mjs "$m" --threads "$(nproc)" --prompt "$prompt" --gen 32)
     after=$(stream)
     echo "$theirs"
     node -e 'const [p, l] = process.argv.slice(1, 3).map(JSON.parse), gbps = l.generation_tokens_per_s * p.weight_bytes / 1e9;

@@ -23,13 +23,14 @@ import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 
 /**
- * One generated token's attention at TinyLlama's shape (32 query heads, 4 KV heads of 64) over {@code positions}
- * cached positions, the cache F32 or F16. With {@code fromDram}, each call takes the next of enough caches to fill
+ * Attention at TinyLlama's shape (32 query heads, 4 KV heads of 64) over {@code positions} cached positions, the cache
+ * F32 or F16: of one generated token ({@code tokens = 1}), or of a prompt's last {@code tokens} tokens, each seeing
+ * the positions up to its own (causal). With {@code fromDram}, each call takes the next of enough caches to fill
  * 96 MiB, so that, as in a model whose weights stream between two layers' attention, the cache comes from DRAM;
  * without, it stays in L2/L3. {@code headMajor} lays the cache out as the model's {@code KvCache} does, [KV heads,
  * positions, 64] seen through a permuted view; without, position-major [positions, KV heads, 64], a head's rows a cache
  * row apart. The {@code bytes} rate counts the K and V rows read, {@code flops} the scores' and the weighted sum's
- * multiply-adds.
+ * multiply-adds (each token's over the positions it sees).
  */
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
@@ -55,11 +56,14 @@ public class AttentionBenchmark {
     @Param({"true", "false"})
     public boolean headMajor;
 
+    @Param({"1"})
+    public int tokens;
+
     private Backend device;
     private Tensor q, out;
     private Tensor[] keys, values;
     private int next;
-    private long kvBytes;
+    private long kvBytes, flops;
     /** The storage behind head-major views (closing a view frees nothing). */
     private final List<Tensor> headMajorCaches = new ArrayList<>();
 
@@ -67,8 +71,11 @@ public class AttentionBenchmark {
     public void setUp() {
         device = Backends.open(backend);
         SplittableRandom random = new SplittableRandom(42);
-        q = device.fromFloats(TokenMatvecs.randomValues(random, HEADS * HEAD_DIM), 1, HEADS, HEAD_DIM);
-        out = device.empty(DType.F32, 1, HEADS, HEAD_DIM);
+        if (tokens < 1 || tokens > positions) throw new IllegalArgumentException("tokens must be in 1..positions, got " + tokens);
+        q = device.fromFloats(TokenMatvecs.randomValues(random, tokens * HEADS * HEAD_DIM), tokens, HEADS, HEAD_DIM);
+        out = device.empty(DType.F32, tokens, HEADS, HEAD_DIM);
+        long seen = (long) tokens * (positions - tokens) + (long) tokens * (tokens + 1) / 2;
+        flops = 4L * HEADS * seen * HEAD_DIM;
         kvBytes = 2 * kv.bytes((long) positions * KV_HEADS * HEAD_DIM);
         int caches = fromDram ? (int) Math.max(1, DRAM_BYTES / kvBytes) : 1;
         keys = new Tensor[caches];
@@ -102,12 +109,12 @@ public class AttentionBenchmark {
     }
 
     @Benchmark
-    public void decodeStep(Traffic traffic) {
+    public void attend(Traffic traffic) {
         int c = next;
         next = (next + 1) % keys.length;
-        device.kernels().attention(q, keys[c], values[c], (float) (1 / Math.sqrt(HEAD_DIM)), positions - 1, out);
+        device.kernels().attention(q, keys[c], values[c], (float) (1 / Math.sqrt(HEAD_DIM)), positions - tokens, out);
         device.synchronize();
         traffic.bytes += kvBytes;
-        traffic.flops += 4L * HEADS * positions * HEAD_DIM;
+        traffic.flops += flops;
     }
 }

@@ -154,9 +154,14 @@ final class AttentionRows {
     /**
      * Rows [from, to) of one KV head, each headDim values of type t at {@code at + s * rowStride} of src, as F32 rows
      * of headDim floats side by side in dst: {@link WeightRows#decode}'s conversion, but into off-heap memory (read
-     * from a heap array, the two loops above ran 2x slower) and with no call per row (25 ns each).
+     * from a heap array, the two loops above ran 2x slower) and with no call per row (25 ns each); rows one after
+     * another (a head-major cache) as one run ({@link WeightRows#decodeRun16}).
      */
     static void stage(DType t, MemorySegment src, long at, long rowStride, int headDim, int from, int to, MemorySegment dst) {
+        if (t != DType.F32 && rowStride == t.bytes(headDim)) {
+            WeightRows.decodeRun16(t, src, at + from * rowStride, (long) (to - from) * headDim, dst, 4L * from * headDim);
+            return;
+        }
         for (int s = from; s < to; s++) {
             long row = at + s * rowStride, staged = 4L * s * headDim;
             if (t == DType.F32) {

@@ -52,6 +52,8 @@ public final class VectorKernels implements Kernels {
     private static final long ATTENTION_PARALLEL_WORK = 1 << 16;
     /** A prompt's attention chunks per KV head (see {@link #attention}). */
     private static final int PROMPT_CHUNKS_PER_KV_HEAD = 8;
+    /** Floats of F32 rows a decode step converts from an F16 or BF16 cache at a time: 32 KiB, within L1. */
+    private static final int STAGED_BLOCK_FLOATS = 8192;
     /** Floats converted at a time by a copy between dtypes. */
     private static final int COPY_CHUNK = 4096;
     /** Elements per chunk of a parallel elementwise or row-wise op (smaller ops run on the calling thread). */
@@ -363,23 +365,32 @@ public final class VectorKernels implements Kernels {
         boolean staged = kType != DType.F32 || vType != DType.F32, pairs = headDim % (4 * L) == 0;
         threads.forEach(rows, grain, split, (start, end) -> {
             float[] scores = Scratch.floats(Scratch.Slot.SCORES, 2 * seen);
-            // F16 rows are converted once per KV head for all its query heads (read in place, each head's F16 loads
-            // passed C2's inlining budget and came back boxed: 66 against 12 us a TinyLlama decode step)
-            MemorySegment keys = staged ? Scratch.alignedFloats(Scratch.Slot.STAGED_KEYS, (long) seen * headDim) : ks;
-            MemorySegment values = staged ? Scratch.alignedFloats(Scratch.Slot.STAGED_VALUES, (long) seen * headDim) : vs;
-            long keyStride = staged ? 4L * headDim : kRowStride, valueStride = staged ? 4L * headDim : vRowStride;
+            // A prompt's F16 rows are converted once per KV head and chunk for all its query heads and tokens (read in
+            // place, each head's F16 loads passed C2's inlining budget and came back boxed: 66 against 12 us a TinyLlama
+            // decode step); a decode step's a block at a time (decodeStagedInBlocks).
+            boolean stagedPrompt = staged && tokens > 1;
+            MemorySegment keys = stagedPrompt ? Scratch.alignedFloats(Scratch.Slot.STAGED_KEYS, (long) seen * headDim) : ks;
+            MemorySegment values = stagedPrompt ? Scratch.alignedFloats(Scratch.Slot.STAGED_VALUES, (long) seen * headDim) : vs;
+            long keyStride = stagedPrompt ? 4L * headDim : kRowStride, valueStride = stagedPrompt ? 4L * headDim : vRowStride;
             int stagedHead = -1, stagedRows = 0;
             for (int i = start; i < end; ) {
                 int kvHead = i / perKvHead, t = i % perKvHead / headsPerKv, visible = pos0 + t + 1;
                 int row = t * heads + kvHead * headsPerKv + i % headsPerKv;
-                if (staged && (kvHead != stagedHead || visible > stagedRows)) {
+                if (staged && tokens == 1) {
+                    int runEnd = Math.min(end, (kvHead + 1) * headsPerKv);
+                    decodeStagedInBlocks(qs, ks, kType, kvHead * kHeadStride, kRowStride, vs, vType, kvHead * vHeadStride, vRowStride,
+                            headDim, visible, scale, pairs, row, runEnd - i, os);
+                    i = runEnd;
+                    continue;
+                }
+                if (stagedPrompt && (kvHead != stagedHead || visible > stagedRows)) {
                     int from = kvHead == stagedHead ? stagedRows : 0;
                     AttentionRows.stage(kType, ks, kvHead * kHeadStride, kRowStride, headDim, from, visible, keys);
                     AttentionRows.stage(vType, vs, kvHead * vHeadStride, vRowStride, headDim, from, visible, values);
                     stagedHead = kvHead;
                     stagedRows = visible;
                 }
-                long qAt = 4L * row * headDim, keyAt = staged ? 0 : kvHead * kHeadStride, valueAt = staged ? 0 : kvHead * vHeadStride;
+                long qAt = 4L * row * headDim, keyAt = stagedPrompt ? 0 : kvHead * kHeadStride, valueAt = stagedPrompt ? 0 : kvHead * vHeadStride;
                 // two query heads of one KV head and token at a time where the next index is one: each K and V row loaded once for both
                 boolean pair = pairs && i + 1 < end && (i + 1) / headsPerKv == i / headsPerKv;
                 if (pair) {
@@ -398,6 +409,61 @@ public final class VectorKernels implements Kernels {
                 }
             }
         });
+    }
+
+    /**
+     * A decode step's attention for query heads [firstHead, firstHead + count) of one KV head over an F16 or BF16
+     * cache, its rows converted to F32 a block at a time into L1 and each block used by every head before the next.
+     * Converted whole, a KV head's 1,024 positions were 256 KiB each of K and V written to L2, bound by those stores
+     * however fast the conversion; in blocks, with {@link WeightRows#decodeRun16}, a TinyLlama layer's F16 attention at
+     * 1,024 positions takes 86-98 against 102-166 us, F32's 52-76 (AttentionBenchmark, cache in L2/L3, builds alternating).
+     */
+    private static void decodeStagedInBlocks(MemorySegment qs, MemorySegment ks, DType kType, long kAt, long kRowStride,
+                                             MemorySegment vs, DType vType, long vAt, long vRowStride, int headDim, int visible,
+                                             float scale, boolean pairs, int firstHead, int count, MemorySegment os) {
+        int block = Math.max(L, STAGED_BLOCK_FLOATS / headDim);
+        // each head's scores (then weights), then each head's 1 / softmax sum
+        float[] scores = Scratch.floats(Scratch.Slot.SCORES, count * visible + count);
+        int inverseAt = count * visible;
+        float[] blockScores = Scratch.floats(Scratch.Slot.BLOCK_SCORES, 2 * block);
+        MemorySegment rows = Scratch.alignedFloats(Scratch.Slot.STAGED_KEYS, (long) block * headDim);
+        MemorySegment partial = Scratch.alignedFloats(Scratch.Slot.BLOCK_OUTPUTS, 2L * headDim);
+        long rowBytes = 4L * headDim;
+        for (int b = 0; b < visible; b += block) {
+            int n = Math.min(block, visible - b);
+            AttentionRows.stage(kType, ks, kAt + b * kRowStride, kRowStride, headDim, 0, n, rows);
+            for (int h = 0; h < count; ) {
+                long qAt = (firstHead + h) * rowBytes;
+                boolean pair = pairs && h + 1 < count;
+                if (pair) AttentionRows.scorePairs(qs, qAt, rowBytes, rows, 0, rowBytes, headDim, n, scale, blockScores);
+                else AttentionRows.scores(qs, qAt, rows, 0, rowBytes, headDim, n, scale, blockScores);
+                for (int j = 0; j < (pair ? 2 : 1); j++, h++) System.arraycopy(blockScores, j * n, scores, h * visible + b, n);
+            }
+        }
+        for (int h = 0; h < count; h++) {
+            scores[inverseAt + h] = 1f / expShifted(scores, h * visible, visible, max(scores, h * visible, visible));
+        }
+        for (int b = 0; b < visible; b += block) {
+            int n = Math.min(block, visible - b);
+            AttentionRows.stage(vType, vs, vAt + b * vRowStride, vRowStride, headDim, 0, n, rows);
+            for (int h = 0; h < count; ) {
+                long oAt = (firstHead + h) * rowBytes;
+                boolean pair = pairs && h + 1 < count;
+                int width = pair ? 2 : 1;
+                for (int j = 0; j < width; j++) System.arraycopy(scores, (h + j) * visible + b, blockScores, j * n, n);
+                // the first block writes the heads' outputs, the others add to them (each block's sum scaled by 1 / sum)
+                MemorySegment target = b == 0 ? os : partial;
+                long targetAt = b == 0 ? oAt : 0;
+                if (pair) {
+                    AttentionRows.weightedSumPairs(blockScores, n, rows, 0, rowBytes, headDim, scores[inverseAt + h], scores[inverseAt + h + 1],
+                            target, targetAt, rowBytes);
+                } else {
+                    AttentionRows.weightedSum(blockScores, n, rows, 0, rowBytes, headDim, scores[inverseAt + h], target, targetAt);
+                }
+                if (b > 0) zipRun(os, partial, os, oAt / 4, 0, width * headDim, false);
+                h += width;
+            }
+        }
     }
 
     // ---- elementwise ----

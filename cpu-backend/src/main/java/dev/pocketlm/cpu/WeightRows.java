@@ -344,6 +344,30 @@ final class WeightRows {
         return false;
     }
 
+    /**
+     * n F16 or BF16 values at byte {@code off} of src as floats at byte {@code dstOff} of dst, in one loop over the run
+     * (a head-major KV head's rows are one). F16 halves are converted as finite ones, their largest magnitude kept; a
+     * run that held an Inf or NaN is converted again exactly. One core, 8,192 halves from L1: 0.044 ns a half, against
+     * 0.16-0.19 row by row through {@link #load16}, whose compare and blend cost five times its three operations.
+     */
+    static void decodeRun16(DType t, MemorySegment src, long off, long n, MemorySegment dst, long dstOff) {
+        long i = 0;
+        if (t == DType.F16) {
+            IntVector largest = IntVector.zero(INTS);
+            for (; i <= n - L; i += L) {
+                IntVector h = (IntVector) ShortVector.fromMemorySegment(SHORTS, src, off + 2 * i, LE).convertShape(VectorOperators.S2I, INTS, 0);
+                largest = h.and(0x7fff).max(largest);
+                f16ToF32(h, Half.FINITE).intoMemorySegment(dst, dstOff + 4 * i, LE);
+            }
+            if (largest.reduceLanes(VectorOperators.MAX) >= 0x7c00) {
+                for (i = 0; i <= n - L; i += L) load16(t, src, off + 2 * i).intoMemorySegment(dst, dstOff + 4 * i, LE);
+            }
+        } else {
+            for (; i <= n - L; i += L) load16(t, src, off + 2 * i).intoMemorySegment(dst, dstOff + 4 * i, LE);
+        }
+        for (; i < n; i++) dst.set(FLOAT, dstOff + 4 * i, scalar16(t, src.get(SHORT, off + 2 * i)));
+    }
+
     /** One F16 or BF16 value as a float. */
     static float scalar16(DType t, short h) {
         return t == DType.F16 ? Float.float16ToFloat(h) : Float.intBitsToFloat(h << 16);

@@ -12,6 +12,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.Arrays;
@@ -355,6 +356,38 @@ class VectorKernelsTest {
                     fail("half 0x" + Integer.toHexString(halves[i] & 0xffff) + ": " + got + ", want " + want);
                 }
                 x[i] = 0;
+            }
+        }
+    }
+
+    /**
+     * A run of halves decoded at once against Float.float16ToFloat, bit for bit but for NaN payloads: every finite half (the fast
+     * conversion), every half with Inf and NaN among them (the run converted again exactly), and every BF16; each run
+     * three longer than a whole number of vectors, for the scalar tail.
+     */
+    @Test void runOfHalvesDecodesExactly() {
+        int n = (1 << 16) + 3;
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment halves = arena.allocate(2L * n, 64), floats = arena.allocate(4L * n, 64);
+            for (boolean finiteOnly : new boolean[]{true, false}) {
+                for (int i = 0; i < n; i++) {
+                    short h = (short) (i + 5);
+                    halves.setAtIndex(ValueLayout.JAVA_SHORT, i, finiteOnly && (h & 0x7c00) == 0x7c00 ? 0 : h);
+                }
+                WeightRows.decodeRun16(DType.F16, halves, 0, n, floats, 0);
+                for (int i = 0; i < n; i++) {
+                    short h = halves.getAtIndex(ValueLayout.JAVA_SHORT, i);
+                    float want = Float.float16ToFloat(h), got = floats.getAtIndex(ValueLayout.JAVA_FLOAT, i);
+                    String what = "F16 0x" + Integer.toHexString(h & 0xffff) + (finiteOnly ? ", finite run" : ", run with Inf and NaN");
+                    // a NaN stays a NaN (Float.float16ToFloat also sets the quiet bit)
+                    if (Float.isNaN(want)) assertTrue(Float.isNaN(got), what);
+                    else assertEquals(Float.floatToRawIntBits(want), Float.floatToRawIntBits(got), what);
+                }
+            }
+            WeightRows.decodeRun16(DType.BF16, halves, 0, n, floats, 0);
+            for (int i = 0; i < n; i++) {
+                short h = halves.getAtIndex(ValueLayout.JAVA_SHORT, i);
+                assertEquals(h << 16, floats.getAtIndex(ValueLayout.JAVA_INT, i), "BF16 0x" + Integer.toHexString(h & 0xffff));
             }
         }
     }

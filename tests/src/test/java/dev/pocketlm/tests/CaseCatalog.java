@@ -289,6 +289,8 @@ public final class CaseCatalog {
             attention(kv, 5, 8, 2, 64, 20, 12, true);
             // a prompt in chunks of three tokens per KV head, one of them straddling two KV heads
             attention(kv, 20, 8, 2, 64, 40, 17, true);
+            // a decode step with three query heads a KV head in a chunk: a pair, then one
+            attention(kv, 1, 12, 4, 64, 300, 299, true);
         }
     }
 

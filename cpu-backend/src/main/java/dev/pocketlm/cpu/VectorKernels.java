@@ -429,38 +429,49 @@ public final class VectorKernels implements Kernels {
         MemorySegment rows = Scratch.alignedFloats(Scratch.Slot.STAGED_KEYS, (long) block * headDim);
         MemorySegment partial = Scratch.alignedFloats(Scratch.Slot.BLOCK_OUTPUTS, 2L * headDim);
         long rowBytes = 4L * headDim;
-        for (int b = 0; b < visible; b += block) {
-            int n = Math.min(block, visible - b);
-            AttentionRows.stage(kType, ks, kAt + b * kRowStride, kRowStride, headDim, 0, n, rows);
-            for (int h = 0; h < count; ) {
-                long qAt = (firstHead + h) * rowBytes;
-                boolean pair = pairs && h + 1 < count;
-                if (pair) AttentionRows.scorePairs(qs, qAt, rowBytes, rows, 0, rowBytes, headDim, n, scale, blockScores);
-                else AttentionRows.scores(qs, qAt, rows, 0, rowBytes, headDim, n, scale, blockScores);
-                for (int j = 0; j < (pair ? 2 : 1); j++, h++) System.arraycopy(blockScores, j * n, scores, h * visible + b, n);
-            }
-        }
+        inBlocks(kType, ks, kAt, kRowStride, headDim, visible, block, pairs, count, rows, (b, n, h, width) -> {
+            long qAt = (firstHead + h) * rowBytes;
+            if (width == 2) AttentionRows.scorePairs(qs, qAt, rowBytes, rows, 0, rowBytes, headDim, n, scale, blockScores);
+            else AttentionRows.scores(qs, qAt, rows, 0, rowBytes, headDim, n, scale, blockScores);
+            for (int j = 0; j < width; j++) System.arraycopy(blockScores, j * n, scores, (h + j) * visible + b, n);
+        });
         for (int h = 0; h < count; h++) {
             scores[inverseAt + h] = 1f / expShifted(scores, h * visible, visible, max(scores, h * visible, visible));
         }
+        inBlocks(vType, vs, vAt, vRowStride, headDim, visible, block, pairs, count, rows, (b, n, h, width) -> {
+            long oAt = (firstHead + h) * rowBytes;
+            for (int j = 0; j < width; j++) System.arraycopy(scores, (h + j) * visible + b, blockScores, j * n, n);
+            // the first block writes the heads' outputs, the others add to them (each block's sum scaled by 1 / sum)
+            MemorySegment target = b == 0 ? os : partial;
+            long targetAt = b == 0 ? oAt : 0;
+            if (width == 2) {
+                AttentionRows.weightedSumPairs(blockScores, n, rows, 0, rowBytes, headDim, scores[inverseAt + h], scores[inverseAt + h + 1],
+                        target, targetAt, rowBytes);
+            } else {
+                AttentionRows.weightedSum(blockScores, n, rows, 0, rowBytes, headDim, scores[inverseAt + h], target, targetAt);
+            }
+            if (b > 0) zipRun(os, partial, os, oAt / 4, 0, width * headDim, false);
+        });
+    }
+
+    /** One block's work for heads [h, h + width) of {@link #decodeStagedInBlocks}: rows [b, b + n), staged. */
+    @FunctionalInterface
+    private interface BlockWork {
+        void run(int b, int n, int h, int width);
+    }
+
+    /**
+     * Stages rows [0, visible) of src into rows a block at a time and runs work on each block for the heads in pairs
+     * (where {@code pairs}; the last one alone when count is odd) or one by one.
+     */
+    private static void inBlocks(DType t, MemorySegment src, long at, long rowStride, int headDim, int visible, int block,
+                                 boolean pairs, int count, MemorySegment rows, BlockWork work) {
         for (int b = 0; b < visible; b += block) {
             int n = Math.min(block, visible - b);
-            AttentionRows.stage(vType, vs, vAt + b * vRowStride, vRowStride, headDim, 0, n, rows);
+            AttentionRows.stage(t, src, at + b * rowStride, rowStride, headDim, 0, n, rows);
             for (int h = 0; h < count; ) {
-                long oAt = (firstHead + h) * rowBytes;
-                boolean pair = pairs && h + 1 < count;
-                int width = pair ? 2 : 1;
-                for (int j = 0; j < width; j++) System.arraycopy(scores, (h + j) * visible + b, blockScores, j * n, n);
-                // the first block writes the heads' outputs, the others add to them (each block's sum scaled by 1 / sum)
-                MemorySegment target = b == 0 ? os : partial;
-                long targetAt = b == 0 ? oAt : 0;
-                if (pair) {
-                    AttentionRows.weightedSumPairs(blockScores, n, rows, 0, rowBytes, headDim, scores[inverseAt + h], scores[inverseAt + h + 1],
-                            target, targetAt, rowBytes);
-                } else {
-                    AttentionRows.weightedSum(blockScores, n, rows, 0, rowBytes, headDim, scores[inverseAt + h], target, targetAt);
-                }
-                if (b > 0) zipRun(os, partial, os, oAt / 4, 0, width * headDim, false);
+                int width = pairs && h + 1 < count ? 2 : 1;
+                work.run(b, n, h, width);
                 h += width;
             }
         }

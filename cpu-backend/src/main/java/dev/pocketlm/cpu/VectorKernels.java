@@ -364,33 +364,35 @@ public final class VectorKernels implements Kernels {
         int seen = pos0 + tokens;
         boolean staged = kType != DType.F32 || vType != DType.F32, pairs = headDim % (4 * L) == 0;
         threads.forEach(rows, grain, split, (start, end) -> {
+            if (staged && tokens == 1) {
+                // a decode step converts its F16 rows a block at a time, once for each run of one KV head's query heads
+                for (int i = start, runEnd; i < end; i = runEnd) {
+                    int kvHead = i / headsPerKv;
+                    runEnd = Math.min(end, (kvHead + 1) * headsPerKv);
+                    decodeStagedInBlocks(qs, ks, kType, kvHead * kHeadStride, kRowStride, vs, vType, kvHead * vHeadStride, vRowStride,
+                            headDim, pos0 + 1, scale, pairs, i, runEnd - i, os);
+                }
+                return;
+            }
             float[] scores = Scratch.floats(Scratch.Slot.SCORES, 2 * seen);
             // A prompt's F16 rows are converted once per KV head and chunk for all its query heads and tokens (read in
             // place, each head's F16 loads passed C2's inlining budget and came back boxed: 66 against 12 us a TinyLlama
-            // decode step); a decode step's a block at a time (decodeStagedInBlocks).
-            boolean stagedPrompt = staged && tokens > 1;
-            MemorySegment keys = stagedPrompt ? Scratch.alignedFloats(Scratch.Slot.STAGED_KEYS, (long) seen * headDim) : ks;
-            MemorySegment values = stagedPrompt ? Scratch.alignedFloats(Scratch.Slot.STAGED_VALUES, (long) seen * headDim) : vs;
-            long keyStride = stagedPrompt ? 4L * headDim : kRowStride, valueStride = stagedPrompt ? 4L * headDim : vRowStride;
+            // decode step).
+            MemorySegment keys = staged ? Scratch.alignedFloats(Scratch.Slot.STAGED_KEYS, (long) seen * headDim) : ks;
+            MemorySegment values = staged ? Scratch.alignedFloats(Scratch.Slot.STAGED_VALUES, (long) seen * headDim) : vs;
+            long keyStride = staged ? 4L * headDim : kRowStride, valueStride = staged ? 4L * headDim : vRowStride;
             int stagedHead = -1, stagedRows = 0;
             for (int i = start; i < end; ) {
                 int kvHead = i / perKvHead, t = i % perKvHead / headsPerKv, visible = pos0 + t + 1;
                 int row = t * heads + kvHead * headsPerKv + i % headsPerKv;
-                if (staged && tokens == 1) {
-                    int runEnd = Math.min(end, (kvHead + 1) * headsPerKv);
-                    decodeStagedInBlocks(qs, ks, kType, kvHead * kHeadStride, kRowStride, vs, vType, kvHead * vHeadStride, vRowStride,
-                            headDim, visible, scale, pairs, row, runEnd - i, os);
-                    i = runEnd;
-                    continue;
-                }
-                if (stagedPrompt && (kvHead != stagedHead || visible > stagedRows)) {
+                if (staged && (kvHead != stagedHead || visible > stagedRows)) {
                     int from = kvHead == stagedHead ? stagedRows : 0;
                     AttentionRows.stage(kType, ks, kvHead * kHeadStride, kRowStride, headDim, from, visible, keys);
                     AttentionRows.stage(vType, vs, kvHead * vHeadStride, vRowStride, headDim, from, visible, values);
                     stagedHead = kvHead;
                     stagedRows = visible;
                 }
-                long qAt = 4L * row * headDim, keyAt = stagedPrompt ? 0 : kvHead * kHeadStride, valueAt = stagedPrompt ? 0 : kvHead * vHeadStride;
+                long qAt = 4L * row * headDim, keyAt = staged ? 0 : kvHead * kHeadStride, valueAt = staged ? 0 : kvHead * vHeadStride;
                 // two query heads of one KV head and token at a time where the next index is one: each K and V row loaded once for both
                 boolean pair = pairs && i + 1 < end && (i + 1) / headsPerKv == i / headsPerKv;
                 if (pair) {

@@ -352,18 +352,18 @@ final class WeightRows {
      */
     static void decodeRun16(DType t, MemorySegment src, long off, long n, MemorySegment dst, long dstOff) {
         long i = 0;
-        if (t == DType.F16) {
+        boolean exact = t != DType.F16;
+        if (!exact) {
             IntVector largest = IntVector.zero(INTS);
             for (; i <= n - L; i += L) {
                 IntVector h = (IntVector) ShortVector.fromMemorySegment(SHORTS, src, off + 2 * i, LE).convertShape(VectorOperators.S2I, INTS, 0);
                 largest = h.and(0x7fff).max(largest);
                 f16ToF32(h, Half.FINITE).intoMemorySegment(dst, dstOff + 4 * i, LE);
             }
-            if (largest.reduceLanes(VectorOperators.MAX) >= 0x7c00) {
-                for (i = 0; i <= n - L; i += L) load16(t, src, off + 2 * i).intoMemorySegment(dst, dstOff + 4 * i, LE);
-            }
-        } else {
-            for (; i <= n - L; i += L) load16(t, src, off + 2 * i).intoMemorySegment(dst, dstOff + 4 * i, LE);
+            exact = largest.reduceLanes(VectorOperators.MAX) >= 0x7c00;
+        }
+        if (exact) {
+            for (i = 0; i <= n - L; i += L) load16(t, src, off + 2 * i).intoMemorySegment(dst, dstOff + 4 * i, LE);
         }
         for (; i < n; i++) dst.set(FLOAT, dstOff + 4 * i, scalar16(t, src.get(SHORT, off + 2 * i)));
     }

@@ -3,7 +3,9 @@ package dev.pocketlm.bench;
 import dev.pocketlm.cpu.CpuThreads;
 import dev.pocketlm.tensor.DType;
 
-import java.util.Arrays;
+import static dev.pocketlm.bench.Quantiles.median;
+import static dev.pocketlm.bench.Quantiles.quantile;
+
 import java.util.Locale;
 
 /**
@@ -74,13 +76,5 @@ public final class JobOverhead {
             passes++;
         }
         return new double[]{(System.nanoTime() - start) / 1e3 / passes, passes};
-    }
-
-    private static double median(double[] values) { return quantile(values, 0.5); }
-
-    private static double quantile(double[] values, double q) {
-        double[] sorted = values.clone();
-        Arrays.sort(sorted);
-        return sorted[(int) Math.round(q * (sorted.length - 1))];
     }
 }

@@ -88,13 +88,13 @@ public final class ReadPatterns {
                 }
             }
             double[] allProbes = Arrays.stream(probes).flatMapToDouble(Arrays::stream).toArray();
-            System.out.printf("%-12s median %5.1f GB/s (%.1f-%.1f)%n", "probe", median(allProbes), Arrays.stream(allProbes).min().orElseThrow(),
+            System.out.printf("%-12s median %5.1f GB/s (%.1f-%.1f)%n", "probe", Quantiles.median(allProbes), Arrays.stream(allProbes).min().orElseThrow(),
                     Arrays.stream(allProbes).max().orElseThrow());
             for (int i = 0; i < patterns.length; i++) {
                 double[] ratios = new double[rounds];
                 for (int r = 0; r < rounds; r++) ratios[r] = rates[i][r] / probes[i][r];
                 System.out.printf("%-12s median %5.1f GB/s, %.2f of the probe read just before it (rounds %.2f-%.2f)%n", patterns[i].name(),
-                        median(rates[i]), median(ratios), Arrays.stream(ratios).min().orElseThrow(), Arrays.stream(ratios).max().orElseThrow());
+                        Quantiles.median(rates[i]), Quantiles.median(ratios), Arrays.stream(ratios).min().orElseThrow(), Arrays.stream(ratios).max().orElseThrow());
             }
             threads.stop();
         }
@@ -195,12 +195,6 @@ public final class ReadPatterns {
         FloatVector sum = FloatVector.zero(F);
         for (long i = 0; i < count; i++) sum = sum.add(FloatVector.fromMemorySegment(F, b, at + i * LINE, ByteOrder.LITTLE_ENDIAN));
         return sum.reduceLanes(VectorOperators.ADD);
-    }
-
-    private static double median(double[] values) {
-        double[] sorted = values.clone();
-        Arrays.sort(sorted);
-        return sorted[sorted.length / 2];
     }
 
     /** The calling thread and one spinning helper: {@link #run} hands both a pass, {@link #meet} is a barrier inside it. */

@@ -10,7 +10,6 @@ import dev.pocketlm.tensor.DType;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
 import java.util.SplittableRandom;
@@ -53,8 +52,8 @@ public final class SwitchAB {
             }
             long won = ratios.stream().filter(r -> r > 1).count();
             System.out.printf(Locale.ROOT, "%s on against off, %d rounds of %d tokens: on faster in %d; tokens/s median %.2f against %.2f; "
-                            + "ratio quartiles %.3f / %.3f / %.3f%n", property, rounds, gen, won, median(on), median(off),
-                    quantile(ratios, 0.25), median(ratios), quantile(ratios, 0.75));
+                            + "ratio quartiles %.3f / %.3f / %.3f%n", property, rounds, gen, won, Quantiles.median(on), Quantiles.median(off),
+                    Quantiles.quantile(ratios, 0.25), Quantiles.median(ratios), Quantiles.quantile(ratios, 0.75));
         } finally {
             System.clearProperty(property);
         }
@@ -65,13 +64,5 @@ public final class SwitchAB {
         System.setProperty(property, Boolean.toString(on));
         generator.generate(prompt, gen, id -> true, null);
         return generator.generate(prompt, gen, id -> true, null).generationTokensPerSecond();
-    }
-
-    private static double median(List<Double> values) { return quantile(values, 0.5); }
-
-    private static double quantile(List<Double> values, double q) {
-        List<Double> sorted = new ArrayList<>(values);
-        Collections.sort(sorted);
-        return sorted.get((int) Math.round(q * (sorted.size() - 1)));
     }
 }

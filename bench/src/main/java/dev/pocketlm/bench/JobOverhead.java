@@ -35,15 +35,15 @@ public final class JobOverhead {
         for (int i = 0; i < SPLITS.length; i++) {
             forms[i] = new TokenMatvecs("cpu", dtype, copies * SPLITS[i], new int[][]{{ROWS / SPLITS[i], COLUMNS}}, 1);
         }
-        for (TokenMatvecs form : forms) pass(form, 4 * ROUND_MILLIS); // JIT, packing
+        for (TokenMatvecs form : forms) passes(form, 4 * ROUND_MILLIS); // JIT, packing
         double[][] total = new double[SPLITS.length][rounds], parallel = new double[SPLITS.length][rounds];
         for (int r = 0; r < rounds; r++) {
             for (int j = 0; j < SPLITS.length; j++) {
                 int i = r % 2 == 0 ? j : SPLITS.length - 1 - j;
                 long before = CpuThreads.shared().parallelNanos();
-                double[] timed = pass(forms[i], ROUND_MILLIS);
-                total[i][r] = timed[0];
-                parallel[i][r] = (CpuThreads.shared().parallelNanos() - before) / 1e3 / timed[1];
+                Passes timed = passes(forms[i], ROUND_MILLIS);
+                total[i][r] = timed.micros();
+                parallel[i][r] = (CpuThreads.shared().parallelNanos() - before) / 1e3 / timed.count();
             }
         }
         System.out.printf(Locale.ROOT, "%s, %d copies of %dx%d (%.1f MB), medians of %d rounds:%n", dtype, copies, ROWS, COLUMNS,
@@ -67,14 +67,17 @@ public final class JobOverhead {
         for (TokenMatvecs form : forms) form.close();
     }
 
-    /** Passes of {@code form} for about {@code millis}: microseconds a pass, and the passes. */
-    private static double[] pass(TokenMatvecs form, long millis) {
+    /** Passes of a form: how many, and microseconds each. */
+    private record Passes(int count, double micros) {}
+
+    /** Passes of {@code form} for about {@code millis}. */
+    private static Passes passes(TokenMatvecs form, long millis) {
         long start = System.nanoTime();
         int passes = 0;
         while (System.nanoTime() - start < millis * 1_000_000L) {
             form.token();
             passes++;
         }
-        return new double[]{(System.nanoTime() - start) / 1e3 / passes, passes};
+        return new Passes(passes, (System.nanoTime() - start) / 1e3 / passes);
     }
 }

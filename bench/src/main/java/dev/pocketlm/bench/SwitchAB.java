@@ -24,21 +24,23 @@ import java.util.SplittableRandom;
  * java --add-modules jdk.incubator.vector -cp bench/target/benchmarks.jar dev.pocketlm.bench.SwitchAB \
  *     models/tinyllama-1.1b-q4_0.gguf pocket.cpu.readAhead 50 32
  * </pre>
- * Arguments: model, property, rounds, generated tokens per run (after a 16-token prompt).
+ * Arguments: model, property, rounds, generated tokens per run, and optionally the prompt's tokens (16 by default; 1000
+ * measures generation at long context).
  */
 public final class SwitchAB {
     private static final int PROMPT_TOKENS = 16, WARMUP_RUNS = 16;
 
     public static void main(String[] args) throws Exception {
-        if (args.length != 4) {
-            System.err.println("usage: SwitchAB MODEL PROPERTY ROUNDS GEN");
+        if (args.length != 4 && args.length != 5) {
+            System.err.println("usage: SwitchAB MODEL PROPERTY ROUNDS GEN [PROMPT]");
             System.exit(2);
         }
         String property = args[1];
         int rounds = Integer.parseInt(args[2]), gen = Integer.parseInt(args[3]);
+        int promptTokens = args.length == 5 ? Integer.parseInt(args[4]) : PROMPT_TOKENS;
         try (Backend backend = Backends.open("cpu"); LoadedModel model = ModelFiles.load(Path.of(args[0]), backend)) {
             SplittableRandom random = new SplittableRandom(7);
-            int[] prompt = random.ints(PROMPT_TOKENS, 0, model.model().config().vocabSize()).toArray();
+            int[] prompt = random.ints(promptTokens, 0, model.model().config().vocabSize()).toArray();
             Generator generator = new Generator(model.model(), SamplerSettings.greedy(), DType.F32);
             for (int run = 0; run < WARMUP_RUNS; run++) tokensPerSecond(generator, prompt, gen, property, run % 2 == 0);
             List<Double> on = new ArrayList<>(), off = new ArrayList<>(), ratios = new ArrayList<>();

@@ -362,7 +362,7 @@ public final class VectorKernels implements Kernels {
         int grain = tokens == 1 ? Math.max(1, Math.min(headsPerKv, rows / (2 * threads.size())))
                 : headsPerKv * ((tokens + PROMPT_CHUNKS_PER_KV_HEAD - 1) / PROMPT_CHUNKS_PER_KV_HEAD);
         int seen = pos0 + tokens;
-        boolean staged = kType != DType.F32 || vType != DType.F32, pairs = headDim % (4 * L) == 0;
+        boolean staged = kType != DType.F32 || vType != DType.F32;
         threads.forEach(rows, grain, split, (start, end) -> {
             if (staged && tokens == 1) {
                 // a decode step converts its F16 rows a block at a time, once for each run of one KV head's query heads
@@ -370,11 +370,11 @@ public final class VectorKernels implements Kernels {
                     int kvHead = i / headsPerKv;
                     runEnd = Math.min(end, (kvHead + 1) * headsPerKv);
                     decodeStagedInBlocks(qs, ks, kType, kvHead * kHeadStride, kRowStride, vs, vType, kvHead * vHeadStride, vRowStride,
-                            headDim, pos0 + 1, scale, pairs, i, runEnd - i, os);
+                            headDim, pos0 + 1, scale, i, runEnd - i, os);
                 }
                 return;
             }
-            float[] scores = Scratch.floats(Scratch.Slot.SCORES, 2 * seen);
+            float[] scores = Scratch.floats(Scratch.Slot.SCORES, 4 * seen + 4);
             // A prompt's F16 rows are converted once per KV head and chunk for all its query heads and tokens (read in
             // place, each head's F16 loads passed C2's inlining budget and came back boxed: 66 against 12 us a TinyLlama
             // decode step).
@@ -393,22 +393,15 @@ public final class VectorKernels implements Kernels {
                     stagedRows = visible;
                 }
                 long qAt = 4L * row * headDim, keyAt = staged ? 0 : kvHead * kHeadStride, valueAt = staged ? 0 : kvHead * vHeadStride;
-                // two query heads of one KV head and token at a time where the next index is one: each K and V row loaded once for both
-                boolean pair = pairs && i + 1 < end && (i + 1) / headsPerKv == i / headsPerKv;
-                if (pair) {
-                    long qStride = 4L * headDim;
-                    AttentionRows.scorePairs(qs, qAt, qStride, keys, keyAt, keyStride, headDim, visible, scale, scores);
-                    float sumA = expShifted(scores, 0, visible, max(scores, 0, visible));
-                    float sumB = expShifted(scores, visible, visible, max(scores, visible, visible));
-                    AttentionRows.weightedSumPairs(scores, visible, values, valueAt, valueStride, headDim, 1f / sumA, 1f / sumB,
-                            os, qAt, qStride);
-                    i += 2;
-                } else {
-                    AttentionRows.scores(qs, qAt, keys, keyAt, keyStride, headDim, visible, scale, scores);
-                    float sum = expShifted(scores, 0, visible, max(scores, 0, visible));
-                    AttentionRows.weightedSum(scores, visible, values, valueAt, valueStride, headDim, 1f / sum, os, qAt);
-                    i++;
+                // up to four query heads of one KV head and token at a time: each K and V row loaded once for all
+                int width = AttentionRows.width(Math.min(end - i, headsPerKv - i % headsPerKv), headDim), inverseAt = width * visible;
+                AttentionRows.scoreHeads(width, qs, qAt, 4L * headDim, keys, keyAt, keyStride, headDim, visible, scale, scores);
+                for (int j = 0; j < width; j++) {
+                    scores[inverseAt + j] = 1f / expShifted(scores, j * visible, visible, max(scores, j * visible, visible));
                 }
+                AttentionRows.weightedSumHeads(width, scores, visible, values, valueAt, valueStride, headDim, scores, inverseAt,
+                        os, qAt, 4L * headDim);
+                i += width;
             }
         });
     }
@@ -422,36 +415,30 @@ public final class VectorKernels implements Kernels {
      */
     private static void decodeStagedInBlocks(MemorySegment qs, MemorySegment ks, DType kType, long kAt, long kRowStride,
                                              MemorySegment vs, DType vType, long vAt, long vRowStride, int headDim, int visible,
-                                             float scale, boolean pairs, int firstHead, int count, MemorySegment os) {
+                                             float scale, int firstHead, int count, MemorySegment os) {
         int block = Math.max(L, STAGED_BLOCK_FLOATS / headDim);
         // each head's scores (then weights), then each head's 1 / softmax sum
         float[] scores = Scratch.floats(Scratch.Slot.SCORES, count * visible + count);
         int inverseAt = count * visible;
-        float[] blockScores = Scratch.floats(Scratch.Slot.BLOCK_SCORES, 2 * block);
+        float[] blockScores = Scratch.floats(Scratch.Slot.BLOCK_SCORES, 4 * block);
         MemorySegment rows = Scratch.alignedFloats(Scratch.Slot.STAGED_KEYS, (long) block * headDim);
-        MemorySegment partial = Scratch.alignedFloats(Scratch.Slot.BLOCK_OUTPUTS, 2L * headDim);
+        MemorySegment partial = Scratch.alignedFloats(Scratch.Slot.BLOCK_OUTPUTS, 4L * headDim);
         long rowBytes = 4L * headDim;
-        inBlocks(kType, ks, kAt, kRowStride, headDim, visible, block, pairs, count, rows, (b, n, h, width) -> {
+        inBlocks(kType, ks, kAt, kRowStride, headDim, visible, block, count, rows, (b, n, h, width) -> {
             long qAt = (firstHead + h) * rowBytes;
-            if (width == 2) AttentionRows.scorePairs(qs, qAt, rowBytes, rows, 0, rowBytes, headDim, n, scale, blockScores);
-            else AttentionRows.scores(qs, qAt, rows, 0, rowBytes, headDim, n, scale, blockScores);
+            AttentionRows.scoreHeads(width, qs, qAt, rowBytes, rows, 0, rowBytes, headDim, n, scale, blockScores);
             for (int j = 0; j < width; j++) System.arraycopy(blockScores, j * n, scores, (h + j) * visible + b, n);
         });
         for (int h = 0; h < count; h++) {
             scores[inverseAt + h] = 1f / expShifted(scores, h * visible, visible, max(scores, h * visible, visible));
         }
-        inBlocks(vType, vs, vAt, vRowStride, headDim, visible, block, pairs, count, rows, (b, n, h, width) -> {
+        inBlocks(vType, vs, vAt, vRowStride, headDim, visible, block, count, rows, (b, n, h, width) -> {
             long oAt = (firstHead + h) * rowBytes;
             for (int j = 0; j < width; j++) System.arraycopy(scores, (h + j) * visible + b, blockScores, j * n, n);
             // the first block writes the heads' outputs, the others add to them (each block's sum scaled by 1 / sum)
             MemorySegment target = b == 0 ? os : partial;
             long targetAt = b == 0 ? oAt : 0;
-            if (width == 2) {
-                AttentionRows.weightedSumPairs(blockScores, n, rows, 0, rowBytes, headDim, scores[inverseAt + h], scores[inverseAt + h + 1],
-                        target, targetAt, rowBytes);
-            } else {
-                AttentionRows.weightedSum(blockScores, n, rows, 0, rowBytes, headDim, scores[inverseAt + h], target, targetAt);
-            }
+            AttentionRows.weightedSumHeads(width, blockScores, n, rows, 0, rowBytes, headDim, scores, inverseAt + h, target, targetAt, rowBytes);
             if (b > 0) zipRun(os, partial, os, oAt / 4, 0, width * headDim, false);
         });
     }
@@ -463,16 +450,16 @@ public final class VectorKernels implements Kernels {
     }
 
     /**
-     * Stages rows [0, visible) of src into rows a block at a time and runs work on each block for the heads in pairs
-     * (where {@code pairs}; the last one alone when count is odd) or one by one.
+     * Stages rows [0, visible) of src into rows a block at a time and runs work on each block for the heads, as many a
+     * call as {@link AttentionRows#width} allows.
      */
     private static void inBlocks(DType t, MemorySegment src, long at, long rowStride, int headDim, int visible, int block,
-                                 boolean pairs, int count, MemorySegment rows, BlockWork work) {
+                                 int count, MemorySegment rows, BlockWork work) {
         for (int b = 0; b < visible; b += block) {
             int n = Math.min(block, visible - b);
             AttentionRows.stage(t, src, at + b * rowStride, rowStride, headDim, 0, n, rows);
             for (int h = 0; h < count; ) {
-                int width = pairs && h + 1 < count ? 2 : 1;
+                int width = AttentionRows.width(count - h, headDim);
                 work.run(b, n, h, width);
                 h += width;
             }

@@ -441,6 +441,56 @@ class VectorKernelsTest {
         assertBound(MATMUL, attend(fast, q, k, v, positions, scale, pos0, false), expected);
     }
 
+    /**
+     * The attention row kernels at every width ({@link AttentionRows#width} picks four only with 512-bit vectors; here
+     * each runs on any machine) against sums in double: rows a gap apart as a position-major cache's, heads of one and
+     * two 4L slices, one row and an odd count.
+     */
+    @ParameterizedTest(name = "attention rows, {0} heads a call, {1} slices of 4L, {2} positions")
+    @CsvSource({"4, 1, 37", "4, 2, 300", "4, 1, 1", "2, 2, 37", "1, 1, 37"})
+    void attentionRowsTakeOneTwoOrFourHeadsACall(int width, int slices, int visible) {
+        int headDim = 4 * WeightRows.L * slices;
+        long rowStride = 4L * headDim + 64, headStride = 4L * headDim;
+        float scale = 0.125f;
+        float[] weights = {0.5f, 2f, -1f, 3f};
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment qs = randomFloats(arena, width * headDim), os = arena.allocate(headStride * width, 64);
+            MemorySegment ks = randomFloats(arena, (int) (rowStride / 4 * visible)), vs = randomFloats(arena, (int) (rowStride / 4 * visible));
+            float[] scores = new float[width * visible];
+            AttentionRows.scoreHeads(width, qs, 0, headStride, ks, 0, rowStride, headDim, visible, scale, scores);
+            for (int j = 0; j < width; j++) {
+                for (int s = 0; s < visible; s++) {
+                    double dot = 0, size = 0;
+                    for (int d = 0; d < headDim; d++) {
+                        double term = (double) qs.getAtIndex(ValueLayout.JAVA_FLOAT, j * headDim + d) * ks.get(ValueLayout.JAVA_FLOAT, s * rowStride + 4L * d);
+                        dot += term;
+                        size += Math.abs(term);
+                    }
+                    assertEquals(scale * dot, scores[j * visible + s], 1e-6 * scale * size + 1e-7, "head " + j + ", position " + s);
+                }
+            }
+            AttentionRows.weightedSumHeads(width, scores, visible, vs, 0, rowStride, headDim, weights, 0, os, 0, headStride);
+            for (int j = 0; j < width; j++) {
+                for (int d = 0; d < headDim; d++) {
+                    double sum = 0, size = 0;
+                    for (int s = 0; s < visible; s++) {
+                        double term = (double) scores[j * visible + s] * vs.get(ValueLayout.JAVA_FLOAT, s * rowStride + 4L * d);
+                        sum += term;
+                        size += Math.abs(term);
+                    }
+                    assertEquals(weights[j] * sum, os.getAtIndex(ValueLayout.JAVA_FLOAT, j * headDim + d),
+                            1e-6 * Math.abs(weights[j]) * size + 1e-7, "head " + j + ", output " + d);
+                }
+            }
+        }
+    }
+
+    private MemorySegment randomFloats(Arena arena, int n) {
+        MemorySegment s = arena.allocate(4L * n, 64);
+        for (int i = 0; i < n; i++) s.setAtIndex(ValueLayout.JAVA_FLOAT, i, (float) random.nextGaussian());
+        return s;
+    }
+
     private static float[] attend(Backend be, Operand q, Operand k, Operand v, int positions, float scale, int pos0,
                                   boolean contiguous) {
         Tensor kv0 = k.on(be).narrow(1, 0, positions).transpose(0, 1), kv1 = v.on(be).narrow(1, 0, positions).transpose(0, 1);

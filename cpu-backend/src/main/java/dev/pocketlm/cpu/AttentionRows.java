@@ -24,9 +24,9 @@ final class AttentionRows {
     private static final ValueLayout.OfShort SHORT = ValueLayout.JAVA_SHORT_UNALIGNED;
     /**
      * Four query heads a call with 512-bit vectors: each K and V row loaded once for four heads, half the passes over a KV
-     * head's rows. TinyLlama's layer at 1,024 positions (F32, AttentionBenchmark, alternating): 52.5-52.9 against
-     * 62.0-65.7 us with the cache in L2/L3, 87-95 against 103-107 from DRAM; a 64-token prompt chunk 3036-3072 against
-     * 3379-3757 us. With 256-bit vectors (16 registers) four heads' q spill: F16 148-206 against 141 us, so two.
+     * head's rows. TinyLlama's layer at 1,024 positions (F32, AttentionBenchmark, alternating): 47-64 against 62-78 us
+     * with the cache in L2/L3, 68-106 against 86-107 from DRAM; a 64-token prompt chunk 3036-3072 against 3379-3757 us.
+     * With 256-bit vectors (16 registers) four heads' q spill: F16 148-206 against 141 us, so two.
      */
     private static final boolean QUADS = L >= 16;
 

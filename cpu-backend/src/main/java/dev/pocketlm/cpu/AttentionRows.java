@@ -117,7 +117,7 @@ final class AttentionRows {
      * {@link #scorePairs} of four query heads of one KV head (q at qAt + j qStride; headDim a multiple of 4L): head j's
      * scores go to scores[j visible, (j + 1) visible). Their q is copied, scaled, into an array first: its 16 vectors
      * loaded from the segment passed C2's inlining budget (NodeCountInliningCutoff), and the K loads came back as calls
-     * on boxed vectors (656 against 74 us a layer).
+     * on boxed vectors (656 against 74 us a layer). The heads' vectors are named a, b, c and e (d is the dimension).
      */
     static void scoreQuads(MemorySegment qs, long qAt, long qStride, MemorySegment ks, long kAt, long rowStride, int headDim,
                            int visible, float scale, float[] scores) {
@@ -259,20 +259,20 @@ final class AttentionRows {
                 e2 = v2.fma(pe, e2);
                 e3 = v3.fma(pe, e3);
             }
-            a0.mul(scaleA).intoMemorySegment(os, oAt + 4L * (d + 0 * L), LE);
-            a1.mul(scaleA).intoMemorySegment(os, oAt + 4L * (d + 1 * L), LE);
+            a0.mul(scaleA).intoMemorySegment(os, oAt + 4L * d, LE);
+            a1.mul(scaleA).intoMemorySegment(os, oAt + 4L * (d + L), LE);
             a2.mul(scaleA).intoMemorySegment(os, oAt + 4L * (d + 2 * L), LE);
             a3.mul(scaleA).intoMemorySegment(os, oAt + 4L * (d + 3 * L), LE);
-            b0.mul(scaleB).intoMemorySegment(os, oAt + oStride + 4L * (d + 0 * L), LE);
-            b1.mul(scaleB).intoMemorySegment(os, oAt + oStride + 4L * (d + 1 * L), LE);
+            b0.mul(scaleB).intoMemorySegment(os, oAt + oStride + 4L * d, LE);
+            b1.mul(scaleB).intoMemorySegment(os, oAt + oStride + 4L * (d + L), LE);
             b2.mul(scaleB).intoMemorySegment(os, oAt + oStride + 4L * (d + 2 * L), LE);
             b3.mul(scaleB).intoMemorySegment(os, oAt + oStride + 4L * (d + 3 * L), LE);
-            c0.mul(scaleC).intoMemorySegment(os, oAt + 2 * oStride + 4L * (d + 0 * L), LE);
-            c1.mul(scaleC).intoMemorySegment(os, oAt + 2 * oStride + 4L * (d + 1 * L), LE);
+            c0.mul(scaleC).intoMemorySegment(os, oAt + 2 * oStride + 4L * d, LE);
+            c1.mul(scaleC).intoMemorySegment(os, oAt + 2 * oStride + 4L * (d + L), LE);
             c2.mul(scaleC).intoMemorySegment(os, oAt + 2 * oStride + 4L * (d + 2 * L), LE);
             c3.mul(scaleC).intoMemorySegment(os, oAt + 2 * oStride + 4L * (d + 3 * L), LE);
-            e0.mul(scaleE).intoMemorySegment(os, oAt + 3 * oStride + 4L * (d + 0 * L), LE);
-            e1.mul(scaleE).intoMemorySegment(os, oAt + 3 * oStride + 4L * (d + 1 * L), LE);
+            e0.mul(scaleE).intoMemorySegment(os, oAt + 3 * oStride + 4L * d, LE);
+            e1.mul(scaleE).intoMemorySegment(os, oAt + 3 * oStride + 4L * (d + L), LE);
             e2.mul(scaleE).intoMemorySegment(os, oAt + 3 * oStride + 4L * (d + 2 * L), LE);
             e3.mul(scaleE).intoMemorySegment(os, oAt + 3 * oStride + 4L * (d + 3 * L), LE);
         }

@@ -44,7 +44,7 @@ public class AttentionBenchmark {
     @Param({"cpu"})
     public String backend;
 
-    @Param({"96", "512"})
+    @Param({"96", "512", "1024"})
     public int positions;
 
     @Param({"F32", "F16"})

@@ -29,6 +29,8 @@ final class AttentionRows {
      * With 256-bit vectors (16 registers) four heads' q spill: F16 148-206 against 141 us, so two.
      */
     private static final boolean QUADS = L >= 16;
+    /** The most query heads {@link #width} gives a call: what buffers of one call's scores and outputs hold. */
+    static final int MAX_WIDTH = 4;
 
     private AttentionRows() {}
 
@@ -38,7 +40,7 @@ final class AttentionRows {
      */
     static int width(int remaining, int headDim) {
         if (headDim % (4 * L) != 0 || remaining < 2) return 1;
-        return QUADS && remaining >= 4 ? 4 : 2;
+        return QUADS && remaining >= MAX_WIDTH ? MAX_WIDTH : 2;
     }
 
     /** The scores of {@code width} query heads (q at qAt + j qStride), head j's at scores[j visible, (j + 1) visible). */

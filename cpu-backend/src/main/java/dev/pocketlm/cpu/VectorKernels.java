@@ -374,7 +374,7 @@ public final class VectorKernels implements Kernels {
                 }
                 return;
             }
-            float[] scores = Scratch.floats(Scratch.Slot.SCORES, 4 * seen + 4);
+            float[] scores = Scratch.floats(Scratch.Slot.SCORES, AttentionRows.MAX_WIDTH * (seen + 1));
             // A prompt's F16 rows are converted once per KV head and chunk for all its query heads and tokens (read in
             // place, each head's F16 loads passed C2's inlining budget and came back boxed: 66 against 12 us a TinyLlama
             // decode step).
@@ -420,9 +420,9 @@ public final class VectorKernels implements Kernels {
         // each head's scores (then weights), then each head's 1 / softmax sum
         float[] scores = Scratch.floats(Scratch.Slot.SCORES, count * visible + count);
         int inverseAt = count * visible;
-        float[] blockScores = Scratch.floats(Scratch.Slot.BLOCK_SCORES, 4 * block);
+        float[] blockScores = Scratch.floats(Scratch.Slot.BLOCK_SCORES, AttentionRows.MAX_WIDTH * block);
         MemorySegment rows = Scratch.alignedFloats(Scratch.Slot.STAGED_KEYS, (long) block * headDim);
-        MemorySegment partial = Scratch.alignedFloats(Scratch.Slot.BLOCK_OUTPUTS, 4L * headDim);
+        MemorySegment partial = Scratch.alignedFloats(Scratch.Slot.BLOCK_OUTPUTS, (long) AttentionRows.MAX_WIDTH * headDim);
         long rowBytes = 4L * headDim;
         inBlocks(kType, ks, kAt, kRowStride, headDim, visible, block, count, rows, (b, n, h, width) -> {
             long qAt = (firstHead + h) * rowBytes;

@@ -13,6 +13,8 @@ cd "$root"
 mvn -B -ntp verify "$@"
 # The Vector API picks its species at run time: on an AVX-512 machine, check the CPU kernels at 8 lanes (AVX2) too.
 if grep -qw avx512f /proc/cpuinfo; then
-  echo "== CPU kernels again with 256-bit vectors (-XX:UseAVX=2)"
-  mvn -B -ntp -q test -pl cpu-backend -am "-Dpocket.jvm.flags=--add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -XX:UseAVX=2" "$@"
+  echo "== CPU kernels again with 256-bit vectors (-XX:UseAVX=2), and whether their compiled forms box vectors"
+  avx2="-Dpocket.jvm.flags=--add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -XX:UseAVX=2"
+  mvn -B -ntp -q test -pl cpu-backend -am "$avx2" "$@"
+  mvn -B -ntp -q test -pl cli -am -Dtest=KernelBoxingTest -Dsurefire.failIfNoSpecifiedTests=false "$avx2" "$@"
 fi

@@ -184,7 +184,7 @@ class CliTest {
     }
 
     /** The number after {@code "key": } in a one-object JSON line. */
-    private static double jsonNumber(String json, String key) {
+    static double jsonNumber(String json, String key) {
         Matcher m = Pattern.compile("\"" + key + "\": (-?[0-9.eE+-]+)").matcher(json);
         assertTrue(m.find(), "no number for " + key + " in " + json);
         return Double.parseDouble(m.group(1));

@@ -26,14 +26,10 @@ class KernelBoxingTest {
         Path model = dir.resolve("smollm-" + type + ".gguf");
         CliTest.Run init = run("init", model.toString(), "--shape", "smollm-135m", "--type", type, "--seed", "3");
         assertEquals(0, init.code(), init.err());
-        assertNoBoxing(type, model);
-    }
-
-    private static void assertNoBoxing(String what, Path model) {
         CliTest.Run bench = run("bench", "-m", model.toString(), "--backend", "cpu", "--prompt", "8", "--gen", "16", "--json");
         assertEquals(0, bench.code(), bench.err());
         double heapPerToken = CliTest.jsonNumber(bench.out(), "heap_bytes_per_token");
         assertTrue(heapPerToken > 0 && heapPerToken < MAX_HEAP_BYTES_PER_TOKEN,
-                what + ": " + heapPerToken + " bytes a generated token, a kernel boxing its vectors? " + bench.out());
+                type + ": " + heapPerToken + " bytes a generated token, a kernel boxing its vectors? " + bench.out());
     }
 }

@@ -15,9 +15,12 @@ import java.util.List;
  */
 record MatvecQuads(List<Piece> pieces, int[] segmentStarts) {
 
-    /** Rows [start, end) of column panel {@code panel} of matrix {@code matrix}, as quads numbered from {@code firstQuad}. */
-    record Piece(int matrix, int panel, int start, int end, int firstQuad) {
-        int quadEnd() { return firstQuad + quads(start, end); }
+    /**
+     * Rows [start, end) of column panel {@code panel} of matrix {@code matrix}, as quads numbered from {@code firstQuad},
+     * or where {@code unitRows} is not 0 as blocks of that many rows (start a multiple of it).
+     */
+    record Piece(int matrix, int panel, int start, int end, int unitRows, int firstQuad) {
+        int quadEnd() { return firstQuad + (unitRows == 0 ? quads(start, end) : (end - start + unitRows - 1) / unitRows); }
     }
 
     /** The piece that holds quad {@code quad}. */
@@ -33,9 +36,10 @@ record MatvecQuads(List<Piece> pieces, int[] segmentStarts) {
 
     /**
      * The quads of matrices of {@code rows[i]} rows in {@code panels[i]} column panels each, panel by panel, split into
-     * {@code segments} segments of rows.
+     * {@code segments} segments of rows; a last panel whose {@code lastPanelUnitRows[i]} is not 0 goes in blocks of that
+     * many rows instead, its segments' ends rounded up to whole blocks.
      */
-    static MatvecQuads of(int[] rows, int[] panels, int segments) {
+    static MatvecQuads of(int[] rows, int[] panels, int[] lastPanelUnitRows, int segments) {
         long total = 0;
         for (int i = 0; i < rows.length; i++) total += (long) rows[i] * panels[i];
         List<Piece> pieces = new ArrayList<>();
@@ -46,9 +50,10 @@ record MatvecQuads(List<Piece> pieces, int[] segmentStarts) {
             long from = total * s / segments, to = total * (s + 1) / segments, first = 0;
             for (int i = 0; i < rows.length; i++) {
                 for (int p = 0; p < panels[i]; p++, first += rows[i]) {
-                    int start = (int) (Math.max(from, first) - first), end = (int) (Math.min(to, first + rows[i]) - first);
+                    int unitRows = p == panels[i] - 1 ? lastPanelUnitRows[i] : 0;
+                    int start = wholeUnits(Math.max(from, first) - first, unitRows, rows[i]), end = wholeUnits(Math.min(to, first + rows[i]) - first, unitRows, rows[i]);
                     if (start >= end) continue;
-                    Piece piece = new Piece(i, p, start, end, quad);
+                    Piece piece = new Piece(i, p, start, end, unitRows, quad);
                     pieces.add(piece);
                     quad = piece.quadEnd();
                 }
@@ -56,5 +61,10 @@ record MatvecQuads(List<Piece> pieces, int[] segmentStarts) {
         }
         segmentStarts[segments] = quad;
         return new MatvecQuads(pieces, segmentStarts);
+    }
+
+    /** Row {@code row} (within a matrix of {@code rows}) rounded up to a whole number of units of unitRows rows (0: as it is). */
+    private static int wholeUnits(long row, int unitRows, int rows) {
+        return unitRows == 0 ? (int) row : (int) Math.min(rows, (row + unitRows - 1) / unitRows * unitRows);
     }
 }

@@ -12,6 +12,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
+import java.util.Arrays;
 import java.util.stream.IntStream;
 
 /**
@@ -93,12 +94,18 @@ final class PackedRows implements PackedWeight {
     private static final int TILE_TOKENS = 4, TILE_ROW_BLOCK = 64;
 
     private final DType dtype;
-    private final int rows, k, groups;
-    /** Bytes of: a source row; a group (L blocks); a group's quant words; a row's blocks after the last group. */
-    private final long rowBytes, groupBytes, wordBytes, tailBytes;
-    /** Per column panel: where it starts, its row stride, and its scales' bytes (then its words); the tail's start. */
+    /**
+     * Rows, columns, whole groups, their column panels, and the blocks after the last group (the tail), a column panel
+     * of its own with the rows in lanes (see {@link #tailBlockAt}).
+     */
+    private final int rows, k, groups, groupPanels, tailBlocks;
+    /** Bytes of: a source row; a group (L blocks); a group's quant words. */
+    private final long rowBytes, groupBytes, wordBytes;
+    /**
+     * Per column panel: where it starts, its row stride, and its scales' bytes (then its words); the tail's (last) row
+     * stride is that of a block of L rows.
+     */
     private final long[] panelStart, panelRowBytes, panelScaleBytes;
-    private final long tailStart;
     private final Arena arena;
     private final MemorySegment packed;
     /**
@@ -110,34 +117,42 @@ final class PackedRows implements PackedWeight {
     private volatile MatvecReadahead following;
     /** naturalIndex[k'] = the row element at position k' of the packed order (the identity past the groups). */
     private final int[] naturalIndex;
+    /** fieldElement[fields m + j] = {@link #element}(m, j), for the tail's decode. */
+    private final int[] fieldElement;
 
     private PackedRows(DType dtype, int rows, int k) {
         this.dtype = dtype;
         this.rows = rows;
         this.k = k;
         this.groups = k / BLOCK / L;
+        this.groupPanels = (groups + PANEL_GROUPS - 1) / PANEL_GROUPS;
+        this.tailBlocks = k / BLOCK - groups * L;
         this.rowBytes = dtype.bytes(k);
         this.groupBytes = dtype.bytes((long) L * BLOCK);
         this.wordBytes = groupBytes - 2L * L;
-        this.tailBytes = rowBytes - groups * groupBytes;
-        int panels = (groups + PANEL_GROUPS - 1) / PANEL_GROUPS;
+        int panels = groupPanels + (tailBlocks > 0 ? 1 : 0);
         panelStart = new long[panels];
         panelRowBytes = new long[panels];
         panelScaleBytes = new long[panels];
         long at = 0;
-        for (int p = 0; p < panels; p++) {
+        for (int p = 0; p < groupPanels; p++) {
             int g = Math.min(PANEL_GROUPS, groups - p * PANEL_GROUPS);
             panelStart[p] = at;
             panelScaleBytes[p] = lineUp(2L * L * g);
             panelRowBytes[p] = panelScaleBytes[p] + g * wordBytes;
             at += rows * panelRowBytes[p];
         }
-        this.tailStart = at;
+        if (tailBlocks > 0) {
+            panelStart[groupPanels] = at;
+            panelRowBytes[groupPanels] = (long) tailBlocks * (32 / fields()) * UNIT_BYTES + lineUp(2L * L * tailBlocks);
+            at += tailRowBlocks() * panelRowBytes[groupPanels];
+        }
         this.arena = Arena.ofShared();
         // a panel's worth past the end: the last row's slices of a partial last panel are a whole panel long
-        this.packed = arena.allocate(tailStart + rows * tailBytes + PANEL_GROUPS * groupBytes, 64);
+        this.packed = arena.allocate(at + PANEL_GROUPS * groupBytes, 64);
         this.naturalIndex = new int[k];
         for (int kp = 0; kp < k; kp++) naturalIndex[kp] = kp < groups * L * BLOCK ? natural(kp) : kp;
+        this.fieldElement = IntStream.range(0, BLOCK).map(f -> element(f / fields(), f % fields())).toArray();
     }
 
     /**
@@ -165,9 +180,9 @@ final class PackedRows implements PackedWeight {
     /** What the stored quants are above the signed value: 8 for Q4_0, 128 for Q8_0 (stored unsigned). */
     private float zeroPoint() { return dtype == DType.Q4_0 ? 8 : 128; }
 
-    /** Whether rows of {@code k} elements of this dtype pack on this machine (at least one whole group). */
+    /** Whether rows of {@code k} elements of this dtype pack on this machine: any whole number of blocks. */
     static boolean supports(DType dtype, int k) {
-        return (dtype == DType.Q8_0 || dtype == DType.Q4_0) && WeightRows.QUANTIZED && k / BLOCK >= L;
+        return (dtype == DType.Q8_0 || dtype == DType.Q4_0) && WeightRows.QUANTIZED && k % BLOCK == 0 && k > 0;
     }
 
     /**
@@ -195,7 +210,15 @@ final class PackedRows implements PackedWeight {
             }
             if (WeightRows.hasInfOrNaN16(packed, scalesAt(row, g), L)) infOrNaNScale = true;
         }
-        MemorySegment.copy(src, from + groups * groupBytes, packed, tailAt(row), tailBytes);
+        if (tailBlocks == 0) return;
+        long rowBlock = tailBlockAt(row / L), lane = 4L * (row % L);
+        for (int b = 0; b < tailBlocks; b++) {
+            long block = from + (groups * L + b) * blockBytes;
+            short scale = src.get(SHORT, block);
+            packed.set(SHORT, rowBlock + tailScalesOffset() + 2L * L * b + 2L * (row % L), scale);
+            if ((scale & 0x7c00) == 0x7c00) infOrNaNScale = true;
+            for (int m = 0; m < quantWords; m++) packed.set(INT, rowBlock + (long) (b * quantWords + m) * UNIT_BYTES + lane, packedWord(src, block + 2, m) ^ flip);
+        }
     }
 
     /**
@@ -242,14 +265,24 @@ final class PackedRows implements PackedWeight {
         return groupWordsAt(panelWordsAt(panelRowAt(row, p), p), g % PANEL_GROUPS);
     }
 
-    /** Where a row's blocks after the last group are, in ggml's layout. */
-    private long tailAt(int row) { return tailStart + row * tailBytes; }
-
     /**
-     * Whether {@link #multiply} reads the activations' {@link WeightRows#blockSums}: for the blocks after the last
-     * group; the groups take their offsets from the quantized activations.
+     * The tail: the blocks after the last whole group, in blocks of L rows with a row in each lane (word m of tail
+     * block b of the rows at {@code UNIT_BYTES (W b + m)}, W words a block, then each tail block's L F16 scales), so
+     * its dot products need no sums across lanes: a kernel call takes L rows and a token's prepared tail group (its
+     * {@link #prepare}d group {@code groups}, the blocks past the tail zero), one block at a time, each activation a
+     * broadcast. Rows of 576 columns (SmolLM's) are one group and two such blocks. Dotted a row at a time in ggml's
+     * layout, the tail made a Q4_0 matvec of 131072 rows 0.54x as fast at 576 columns as at 512 (JMH). A first try,
+     * four rows a call with each row's words in lanes and a sum across lanes per row, was no faster; with the rows in
+     * lanes, no such sum: 0.69x (Q8_0 0.70x; the bytes alone would give 0.89x), the tail alone (64 columns) 4.8x as
+     * fast as in the first try.
      */
-    boolean needsBlockSums() { return groups * L * BLOCK < k; }
+    private long tailBlockAt(int rowBlock) { return panelStart[groupPanels] + rowBlock * panelRowBytes[groupPanels]; }
+
+    /** Where a tail row block's scales are within it: after its words. */
+    private long tailScalesOffset() { return (long) tailBlocks * (32 / fields()) * UNIT_BYTES; }
+
+    /** Blocks of L rows in the tail. */
+    private int tailRowBlocks() { return (rows + L - 1) / L; }
 
     /** Bytes of one prepared activation group: {@link #Q_SLOTS}, offsets and scales. */
     private int preparedGroupBytes() { return dtype == DType.Q4_0 ? Q4_GROUP_BYTES : Q8_GROUP_BYTES; }
@@ -257,8 +290,14 @@ final class PackedRows implements PackedWeight {
     /** Where a prepared group's L activation scales are. */
     private int preparedScales() { return dtype == DType.Q4_0 ? Q4_SCALES : Q8_SCALES; }
 
-    /** Bytes of one prepared activation row ({@link #prepare}), padded to whole panels: a multiple of 64. */
-    long preparedBytes() { return (long) panelStart.length * PANEL_GROUPS * preparedGroupBytes(); }
+    /**
+     * Bytes of one prepared activation row ({@link #prepare}): its groups, the tail's as one more, padded to whole
+     * panels: a multiple of 64.
+     */
+    long preparedBytes() { return (long) (preparedGroups() + PANEL_GROUPS - 1) / PANEL_GROUPS * PANEL_GROUPS * preparedGroupBytes(); }
+
+    /** Groups of a prepared activation row: the whole ones, and the tail's blocks (then zeros) as one more. */
+    private int preparedGroups() { return groups + (tailBlocks > 0 ? 1 : 0); }
 
     /** Tokens whose prepared rows interleave ({@link #prepare}) when {@link #multiply} takes {@code xRows} rows. */
     private int tileTokens(int xRows) { return multipliesTokens(xRows) ? TILE_TOKENS : 1; }
@@ -292,26 +331,32 @@ final class PackedRows implements PackedWeight {
      * 8 layers from DRAM Q4_0 44.2 -> 46.6 GB/s, Q8_0 level; prompt tiles 1.033).
      */
     void prepare(float[] x, int xRows, int r, MemorySegment xt) {
-        int tile = tileTokens(xRows), t = r % tile, xOff = Math.min(r, xRows - 1) * k;
+        int tile = tileTokens(xRows), t = r % tile, xOff = Math.min(r, xRows - 1) * k, blocks = k / BLOCK;
         long tileAt = (long) r / tile * tile * preparedBytes();
-        int[] pairs = Scratch.ints(Scratch.Slot.QUANTIZED_PAIRS, groups * L * BLOCK / 2);
-        for (int b = 0; b < groups * L; b++) {
-            int from = xOff + b * BLOCK;
-            // |x| compared as int bits, which order as the floats do (a float max handles NaN and -0 in blends)
-            IntVector magnitude = IntVector.zero(INTS);
-            for (int i = 0; i < BLOCK; i += L) magnitude = magnitude.max(FloatVector.fromArray(F, x, from + i).reinterpretAsInts().and(ABS_BITS));
-            float amax = Float.intBitsToFloat(magnitude.reduceLanes(VectorOperators.MAX)), inverse = amax == 0 ? 0 : 127 / amax;
-            for (int i = 0; i < BLOCK; i += L) {
-                // adding 1.5 * 2^23 rounds to the nearest integer, ties to even (|v| <= 127), in the low mantissa bits
-                IntVector v = FloatVector.fromArray(F, x, from + i).mul(inverse).add(ROUNDER).reinterpretAsInts().sub(ROUNDER_BITS);
-                ((IntVector) v.convertShape(VectorOperators.I2S, HALF_SHORTS, 0).reinterpretAsInts()).intoArray(pairs, (b * BLOCK + i) / 2);
+        int[] pairs = Scratch.ints(Scratch.Slot.QUANTIZED_PAIRS, preparedGroups() * L * BLOCK / 2);
+        for (int b = 0; b < preparedGroups() * L; b++) {
+            float scale = 0;
+            if (b < blocks) {
+                int from = xOff + b * BLOCK;
+                // |x| compared as int bits, which order as the floats do (a float max handles NaN and -0 in blends)
+                IntVector magnitude = IntVector.zero(INTS);
+                for (int i = 0; i < BLOCK; i += L) magnitude = magnitude.max(FloatVector.fromArray(F, x, from + i).reinterpretAsInts().and(ABS_BITS));
+                float amax = Float.intBitsToFloat(magnitude.reduceLanes(VectorOperators.MAX)), inverse = amax == 0 ? 0 : 127 / amax;
+                for (int i = 0; i < BLOCK; i += L) {
+                    // adding 1.5 * 2^23 rounds to the nearest integer, ties to even (|v| <= 127), in the low mantissa bits
+                    IntVector v = FloatVector.fromArray(F, x, from + i).mul(inverse).add(ROUNDER).reinterpretAsInts().sub(ROUNDER_BITS);
+                    ((IntVector) v.convertShape(VectorOperators.I2S, HALF_SHORTS, 0).reinterpretAsInts()).intoArray(pairs, (b * BLOCK + i) / 2);
+                }
+                scale = amax / 127;
+            } else {
+                Arrays.fill(pairs, b * BLOCK / 2, (b + 1) * BLOCK / 2, 0); // past the tail: zeros, which add nothing
             }
-            xt.set(FLOAT, unitAt(tileAt, b / L, tile, t, preparedScales() / UNIT_BYTES) + 4L * (b % L), amax / 127);
+            xt.set(FLOAT, unitAt(tileAt, b / L, tile, t, preparedScales() / UNIT_BYTES) + 4L * (b % L), scale);
         }
         ShortVector lowHalfBias = (ShortVector) IntVector.broadcast(INTS, LOW_HALF_BIAS).reinterpretAsShorts();
         short radix = (short) (1 << fieldBits());
         int perHalf = fields() / 2;
-        for (int g = 0; g < groups; g++) {
+        for (int g = 0; g < preparedGroups(); g++) {
             // Q4_0 sums all 16 slots into one offset vector; Q8_0 each word's two slots into its own
             ShortVector halfSums = ShortVector.zero(SHORTS);
             for (int first = 0; first < Q_SLOTS; first += perHalf) {
@@ -342,104 +387,32 @@ final class PackedRows implements PackedWeight {
     }
 
     /**
-     * out[r, j] (row stride n floats) = the prepared activation row r (at r k of x, r {@link #preparedBytes} of xt,
-     * r k / 32 of sums and offsets) dotted with weight row j, for rows j in [start, end) and r < xRows. Panel by panel,
-     * so a panel's activations stay in L1 while its rows stream; out accumulates across panels, then the tail. The
-     * kernels take several rows at a time ({@link PackedWeight#partRows}), each from its own part of the range, so each
-     * thread reads that many streams at once and the rows share activation loads: DRAM serves a core two streams faster
-     * than one (TinyLlama-shaped matvecs, 2 threads, against a read of the memory in the same process: Q4_0 32-35 ->
-     * 36-41 GB/s, Q8_0 about 86 -> 97% on average). Both kernels take four (see {@link #dotQuantized}, {@link #dotQ8_0});
-     * rows next to each other instead of a part apart ran at 20 against 48 GB/s from DRAM, the scale loads waiting on
-     * memory.
+     * out[r, j] (row stride n floats) = the prepared activation row r (at r {@link #preparedBytes} of xt) dotted with
+     * weight row j, for rows j in [start, end) and the xRows tokens of a prompt ({@link #multipliesTokens}): per
+     * column panel, blocks of {@link #TILE_ROW_BLOCK} weight rows (their panel in L2) meet every tile of
+     * {@link #TILE_TOKENS} tokens (the tile's prepared panel in L1); then the tail, L rows at a time, token by token.
      */
-    void multiply(int start, int end, int xRows, float[] x, MemorySegment xt, float[] sums, MemorySegment out, int n) {
-        if (multipliesTokens(xRows)) multiplyTokens(start, end, xRows, xt, out, n);
-        else multiplyRows(start, end, xRows, xt, out, n);
-        int done = groups * L * BLOCK, blocks = k / BLOCK;
-        if (done == k) return;
-        for (int j = start; j < end; j++) {
-            for (int r = 0; r < xRows; r++) {
-                long at = 4L * ((long) r * n + j);
-                float tail = WeightRows.dot(dtype, packed, tailAt(j), x, r * k + done, sums, r * blocks + groups * L, k - done);
-                out.set(FLOAT, at, out.get(FLOAT, at) + tail);
-            }
-        }
-    }
-
-    /** Whether {@link #multiply} takes {@code xRows} activation rows (tokens) in tiles ({@link #dotQ4_0Tile}). */
-    boolean multipliesTokens(int xRows) { return dtype == DType.Q4_0 && xRows >= TILE_TOKENS; }
-
-    /**
-     * Whether a matvec of {@code xRows} rows may go to the threads in quads ({@link #multiplyQuads}): no tail, so a
-     * quad's dot products in each column panel are whole after its kernel calls.
-     */
-    boolean multipliesQuads(int xRows) { return !multipliesTokens(xRows) && groups * L * BLOCK == k; }
-
-    /** Column panels a row is stored in. */
-    int panels() { return panelStart.length; }
-
-    /**
-     * Column panel {@code panel} of quads [from, to) of rows [start, end), where {@link #multipliesQuads}: quad q is the
-     * kernel call's four rows start + q + j part (part = {@link MatvecQuads#quads}), those below end; {@link #multiply}
-     * takes all of them. Their dot products with that panel are stored in out (not added).
-     */
-    void multiplyQuads(int start, int end, int from, int to, int panel, int xRows, MemorySegment xt, MemorySegment out, int n) {
-        multiplyParts(start + from, start + to, MatvecQuads.quads(start, end), end, panel, panel + 1, xRows, xt, out, n);
-    }
-
-    /**
-     * Reads ahead ({@link WeightRows#touchLines}) what {@link #multiplyQuads} reads of quad {@code quad} of rows
-     * [start, end) in column panel {@code panel}; returns the lines' bits ORed.
-     */
-    int touchQuad(int start, int end, int quad, int panel) {
-        int part = MatvecQuads.quads(start, end), a = start + quad;
-        return WeightRows.touchLines(packed, panelRowBytes[panel], panelRowAt(a, panel), panelRowAt(PackedWeight.partRow(a, 1, part, end), panel),
-                panelRowAt(PackedWeight.partRow(a, 2, part, end), panel), panelRowAt(PackedWeight.partRow(a, 3, part, end), panel));
-    }
-
-    /** Bytes of weights a quad reads in column panel {@code panel}. */
-    long quadBytes(int panel) { return ROWS_PER_PASS * panelRowBytes[panel]; }
-
-    private void multiplyRows(int start, int end, int xRows, MemorySegment xt, MemorySegment out, int n) {
-        int part = MatvecQuads.quads(start, end);
-        multiplyParts(start, start + part, part, end, 0, panelStart.length, xRows, xt, out, n);
-    }
-
-    /**
-     * Rows a, a + part, a + 2 part and a + 3 part below end, for a in [from, to): each kernel call's four rows, over
-     * column panels [firstPanel, panelEnd), their dot products summed into out.
-     */
-    private void multiplyParts(int from, int to, int part, int end, int firstPanel, int panelEnd, int xRows, MemorySegment xt,
-                               MemorySegment out, int n) {
+    void multiply(int start, int end, int xRows, MemorySegment xt, MemorySegment out, int n) {
+        multiplyTiles(start, end, xRows, xt, out, n);
+        if (tailBlocks == 0) return;
         long stride = preparedBytes();
-        float[] dots = Scratch.floats(Scratch.Slot.ROW_DOTS, ROWS_PER_PASS);
-        for (int p = firstPanel; p < panelEnd; p++) {
-            for (int a = from; a < to; a++) {
-                int b = PackedWeight.partRow(a, 1, part, end), c = PackedWeight.partRow(a, 2, part, end), d = PackedWeight.partRow(a, 3, part, end);
-                for (int r = 0; r < xRows; r++) {
-                    if (dtype == DType.Q4_0) dotQuantized(a, b, c, d, p, xt, r * stride, dots);
-                    else dotQ8_0(a, b, c, d, p, xt, r * stride, dots);
-                    long outRow = 4L * r * n;
-                    PackedWeight.storePair(out, outRow, a, b, dots[0], dots[1], p == firstPanel);
-                    if (c != a) PackedWeight.store(out, outRow, c, dots[2], p == firstPanel);
-                    if (d != a) PackedWeight.store(out, outRow, d, dots[3], p == firstPanel);
-                }
+        for (int rowBlock = start / L; rowBlock * L < end; rowBlock++) {
+            for (int r = 0; r < xRows; r++) {
+                long tailGroup = unitAt(r / TILE_TOKENS * TILE_TOKENS * stride, groups, TILE_TOKENS, r % TILE_TOKENS, 0);
+                dotTailQ4_0(rowBlock, xt, tailGroup, TILE_TOKENS * UNIT_BYTES, out, 4L * r * n, start, end, groupPanels > 0);
             }
         }
     }
 
-    /**
-     * The prompt's form of {@link #multiplyRows}: per column panel, blocks of {@link #TILE_ROW_BLOCK} weight rows (their
-     * panel in L2) meet every tile of {@link #TILE_TOKENS} tokens (the tile's prepared panel in L1).
-     */
-    private void multiplyTokens(int start, int end, int tokens, MemorySegment xt, MemorySegment out, int n) {
+    /** The whole groups' part of {@link #multiply}: a method of its own, as C2 compiles the tiles best alone. */
+    private void multiplyTiles(int start, int end, int xRows, MemorySegment xt, MemorySegment out, int n) {
         float[] dots = Scratch.floats(Scratch.Slot.ROW_DOTS, TILE_TOKENS);
         long stride = preparedBytes();
-        for (int p = 0; p < panelStart.length; p++) {
+        for (int p = 0; p < groupPanels; p++) {
             for (int block = start; block < end; block += TILE_ROW_BLOCK) {
                 int blockEnd = Math.min(end, block + TILE_ROW_BLOCK);
-                for (int t = 0; t < tokens; t += TILE_TOKENS) {
-                    int count = Math.min(TILE_TOKENS, tokens - t);
+                for (int t = 0; t < xRows; t += TILE_TOKENS) {
+                    int count = Math.min(TILE_TOKENS, xRows - t);
                     for (int row = block; row < blockEnd; row++) {
                         dotQ4_0Tile(row, p, xt, t * stride, dots);
                         for (int i = 0; i < count; i++) PackedWeight.store(out, 4L * (t + i) * n, row, dots[i], p == 0);
@@ -448,6 +421,76 @@ final class PackedRows implements PackedWeight {
             }
         }
     }
+
+    /** A kernel call's four dot products stored in out's row at outRow (bytes); rows equal to a are past the range's end. */
+    private static void storeQuad(MemorySegment out, long outRow, int a, int b, int c, int d, float[] dots) {
+        PackedWeight.storePair(out, outRow, a, b, dots[0], dots[1], true);
+        if (c != a) PackedWeight.store(out, outRow, c, dots[2], true);
+        if (d != a) PackedWeight.store(out, outRow, d, dots[3], true);
+    }
+
+    /** Whether {@link #multiply} takes {@code xRows} activation rows (tokens) in tiles ({@link #dotQ4_0Tile}). */
+    boolean multipliesTokens(int xRows) { return dtype == DType.Q4_0 && xRows >= TILE_TOKENS; }
+
+    /** Column panels a row is stored in, the tail's included. */
+    int panels() { return panelStart.length; }
+
+    /**
+     * Column panel {@code panel} of quads [from, to) of rows [start, end), for a token's or a few tokens' matvec (not
+     * {@link #multipliesTokens}); in the tail's panel, blocks of L rows instead, [from, to) of those from start (a
+     * multiple of L), stored for the rows in [start, end). Quad q is the kernel call's four rows start + q + j part (part =
+     * {@link MatvecQuads#quads}), those below end, so each thread reads four streams at once and the rows share
+     * activation loads: DRAM serves a core two streams faster than one (TinyLlama-shaped matvecs, 2 threads, against
+     * a read of the memory in the same process: Q4_0 32-35 -> 36-41 GB/s, Q8_0 about 86 -> 97% on average); rows
+     * next to each other instead of a part apart ran at 20 against 48 GB/s from DRAM, the scale loads waiting on
+     * memory. Their dot products with that panel are stored in out (not added).
+     */
+    void multiplyQuads(int start, int end, int from, int to, int panel, int xRows, MemorySegment xt, MemorySegment out, int n) {
+        long stride = preparedBytes();
+        if (panel == groupPanels) {
+            for (int rowBlock = start / L + from; rowBlock < start / L + to; rowBlock++) {
+                for (int r = 0; r < xRows; r++) {
+                    long tailGroup = unitAt(r * stride, groups, 1, 0, 0);
+                    if (dtype == DType.Q4_0) dotTailQ4_0(rowBlock, xt, tailGroup, UNIT_BYTES, out, 4L * r * n, start, end, false);
+                    else dotTailQ8_0(rowBlock, xt, tailGroup, UNIT_BYTES, out, 4L * r * n, start, end, false);
+                }
+            }
+            return;
+        }
+        int part = MatvecQuads.quads(start, end);
+        float[] dots = Scratch.floats(Scratch.Slot.ROW_DOTS, ROWS_PER_PASS);
+        for (int a = start + from; a < start + to; a++) {
+            int b = PackedWeight.partRow(a, 1, part, end), c = PackedWeight.partRow(a, 2, part, end), d = PackedWeight.partRow(a, 3, part, end);
+            for (int r = 0; r < xRows; r++) {
+                if (dtype == DType.Q4_0) dotQuantized(a, b, c, d, panel, xt, r * stride, dots);
+                else dotQ8_0(a, b, c, d, panel, xt, r * stride, dots);
+                storeQuad(out, 4L * r * n, a, b, c, d, dots);
+            }
+        }
+    }
+
+    /**
+     * Rows a unit of {@link MatvecQuads} takes in column panel {@code panel}: none for a whole group's (it takes quads),
+     * L in the tail's (a block of rows, {@link #tailBlockAt}); a piece of the tail's then starts at a multiple of L.
+     */
+    int unitRows(int panel) { return panel == groupPanels ? L : 0; }
+
+    /**
+     * Reads ahead ({@link WeightRows#touchLines}) what {@link #multiplyQuads} reads of quad {@code quad} of rows
+     * [start, end) in column panel {@code panel}; returns the lines' bits ORed.
+     */
+    int touchQuad(int start, int end, int quad, int panel) {
+        if (panel == groupPanels) {
+            long block = tailBlockAt(start / L + quad); // one run of lines, passed as each of the four rows
+            return WeightRows.touchLines(packed, panelRowBytes[panel], block, block, block, block);
+        }
+        int part = MatvecQuads.quads(start, end), a = start + quad;
+        return WeightRows.touchLines(packed, panelRowBytes[panel], panelRowAt(a, panel), panelRowAt(PackedWeight.partRow(a, 1, part, end), panel),
+                panelRowAt(PackedWeight.partRow(a, 2, part, end), panel), panelRowAt(PackedWeight.partRow(a, 3, part, end), panel));
+    }
+
+    /** Bytes of weights a quad (a block of rows in the tail) reads in column panel {@code panel}. */
+    long quadBytes(int panel) { return (panel == groupPanels ? 1 : ROWS_PER_PASS) * panelRowBytes[panel]; }
 
     /**
      * Q8_0: column panel p of rows rowA..rowD dotted with the quantized activations at byte xtOff, into dots[0..3] as
@@ -689,6 +732,70 @@ final class PackedRows implements PackedWeight {
         dots[3] = acc3.reduceLanes(VectorOperators.ADD);
     }
 
+    /**
+     * Q4_0: the tail of rows [L rowBlock, L rowBlock + L), a row in each lane, dotted with a token's prepared tail group
+     * (its unit u at byte tailGroup + u unitStep of xt: in a tile the tokens' units interleave), stored (added, when
+     * {@code add}) for the rows in [from, to) at byte outRow of out. Per tail block, {@link #dotQuantized}'s products
+     * with each activation slot broadcast (lane b of the group's slot, block b's), so no sum crosses lanes.
+     */
+    private void dotTailQ4_0(int rowBlock, MemorySegment xt, long tailGroup, long unitStep, MemorySegment out, long outRow, int from, int to, boolean add) {
+        FloatVector acc = FloatVector.zero(F);
+        long words = tailBlockAt(rowBlock), scales = words + tailScalesOffset();
+        for (int b = 0; b < tailBlocks; b++) {
+            long x = tailGroup + 4L * b;
+            ShortVector halves = broadcastPair(xt, x + Q_SLOTS * unitStep);
+            for (int m = 0; m < BLOCK / 8; m++) {
+                IntVector u = IntVector.fromMemorySegment(INTS, packed, words + (long) (4 * b + m) * UNIT_BYTES, LE);
+                long slots = x + 4L * m * unitStep;
+                // field f of every 16-bit half, the bits above it included, as in dotQuantized
+                halves = halves.add(((ShortVector) u.reinterpretAsShorts()).mul(broadcastPair(xt, slots)))
+                        .add(((ShortVector) u.lanewise(VectorOperators.LSHR, 4).reinterpretAsShorts()).mul(broadcastPair(xt, slots + unitStep)))
+                        .add(((ShortVector) u.lanewise(VectorOperators.LSHR, 8).reinterpretAsShorts()).mul(broadcastPair(xt, slots + 2 * unitStep)))
+                        .add(((ShortVector) u.lanewise(VectorOperators.LSHR, 12).reinterpretAsShorts()).mul(broadcastPair(xt, slots + 3 * unitStep)));
+            }
+            IntVector pairs = (IntVector) halves.reinterpretAsInts();
+            FloatVector sums = (FloatVector) pairs.add(pairs.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0);
+            acc = sums.fma(scales(packed, scales + 2L * L * b).mul(xt.get(FLOAT, x + (long) (Q4_SCALES / UNIT_BYTES) * unitStep)), acc);
+        }
+        float[] dots = Scratch.floats(Scratch.Slot.ROW_DOTS, L);
+        acc.intoArray(dots, 0); // not passed on as a vector: past C2's budget a call would take it boxed
+        storeTail(dots, rowBlock, out, outRow, from, to, add);
+    }
+
+    /** Q8_0: the tail of L rows, as {@link #dotTailQ4_0} does Q4_0's, with {@link #dotQ8_0}'s products. */
+    private void dotTailQ8_0(int rowBlock, MemorySegment xt, long tailGroup, long unitStep, MemorySegment out, long outRow, int from, int to, boolean add) {
+        FloatVector acc = FloatVector.zero(F);
+        long words = tailBlockAt(rowBlock), scales = words + tailScalesOffset();
+        for (int b = 0; b < tailBlocks; b++) {
+            long x = tailGroup + 4L * b;
+            IntVector lanes = IntVector.zero(INTS), highs = lanes;
+            for (int m = 0; m < BLOCK / 4; m++) {
+                IntVector u = IntVector.fromMemorySegment(INTS, packed, words + (long) (8 * b + m) * UNIT_BYTES, LE);
+                IntVector pairs = (IntVector) ((ShortVector) u.reinterpretAsShorts()).mul(broadcastPair(xt, x + 2L * m * unitStep))
+                        .add(((ShortVector) u.lanewise(VectorOperators.LSHR, 8).and(LOW_BYTES).reinterpretAsShorts()).mul(broadcastPair(xt, x + (2L * m + 1) * unitStep)))
+                        .sub(broadcastPair(xt, x + (Q_SLOTS + m) * unitStep)).reinterpretAsInts();
+                lanes = lanes.add(pairs);
+                highs = highs.add(pairs.lanewise(VectorOperators.ASHR, 16));
+            }
+            FloatVector sums = (FloatVector) lanes.sub(highs.lanewise(VectorOperators.LSHL, 16)).add(highs).sub(BLOCK / 4 * LOW_HALF_BIAS).convert(VectorOperators.I2F, 0);
+            acc = sums.fma(scales(packed, scales + 2L * L * b).mul(xt.get(FLOAT, x + (long) (Q8_SCALES / UNIT_BYTES) * unitStep)), acc);
+        }
+        float[] dots = Scratch.floats(Scratch.Slot.ROW_DOTS, L);
+        acc.intoArray(dots, 0); // not passed on as a vector: past C2's budget a call would take it boxed
+        storeTail(dots, rowBlock, out, outRow, from, to, add);
+    }
+
+    /** The int at byte {@code at} of xt (a prepared slot's pair of 16-bit quants for one block) in every lane. */
+    private static ShortVector broadcastPair(MemorySegment xt, long at) {
+        return (ShortVector) IntVector.broadcast(INTS, xt.get(INT, at)).reinterpretAsShorts();
+    }
+
+    /** A tail kernel's L row dots (see {@link #dotTailQ4_0}) into out, for the rows of its block in [from, to). */
+    private static void storeTail(float[] dots, int rowBlock, MemorySegment out, long outRow, int from, int to, boolean add) {
+        int first = rowBlock * L;
+        for (int row = Math.max(from, first); row < Math.min(to, first + L); row++) PackedWeight.store(out, outRow, row, dots[row - first], !add);
+    }
+
     private FloatVector scales(MemorySegment w, long at) {
         return infOrNaNScale ? WeightRows.load16(DType.F16, w, at) : WeightRows.loadF16Finite(w, at);
     }
@@ -720,10 +827,24 @@ final class PackedRows implements PackedWeight {
                 q.sub(zeroPoint).mul(scales).intoArray(dst, dstOff + kp - k0);
             }
         }
-        if (k0 + count > packedEnd) {
-            long blockBytes = dtype.bytes(BLOCK);
-            long blocksDone = packedEnd / BLOCK - groups * L;
-            WeightRows.decode(dtype, packed, tailAt(row) + blocksDone * blockBytes, dst, dstOff + packedEnd - k0, k0 + count - packedEnd);
+        int tailStart = groups * slots;
+        if (k0 + count > packedEnd) decodeTail(row, (packedEnd - tailStart) / BLOCK, (k0 + count - tailStart) / BLOCK, dst, dstOff + packedEnd - k0);
+    }
+
+    /**
+     * Blocks [from, to) of a row's tail into dst[at...], in their natural order: each quant word read once, its fields
+     * (see {@link #element}) less the zero point, times the block's scale.
+     */
+    private void decodeTail(int row, int from, int to, float[] dst, int at) {
+        int words = 32 / fields(), fields = fields(), bits = fieldBits(), mask = (1 << bits) - 1;
+        float zero = zeroPoint();
+        long rowBlock = tailBlockAt(row / L), lane = row % L;
+        for (int b = from; b < to; b++, at += BLOCK) {
+            float d = Float.float16ToFloat(packed.get(SHORT, rowBlock + tailScalesOffset() + 2L * (L * b + lane)));
+            for (int m = 0; m < words; m++) {
+                int word = packed.get(INT, rowBlock + (long) (b * words + m) * UNIT_BYTES + 4 * lane);
+                for (int j = 0; j < fields; j++) dst[at + fieldElement[fields * m + j]] = ((word >>> bits * j & mask) - zero) * d;
+            }
         }
     }
 

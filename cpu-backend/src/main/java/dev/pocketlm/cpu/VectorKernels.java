@@ -179,8 +179,8 @@ public final class VectorKernels implements Kernels {
 
     /**
      * outs[i][r, j] = x[r] . w_i[j] for weights packed {@link #packedAlike alike}, their rows one range split over
-     * the threads: matrix i's rows follow matrix i - 1's. Quantized matvecs without a tail go in quads claimed from both
-     * ends ({@link #multiplyQuads}), other matvecs in one chunk per thread (panel rows: each thread's own, read ahead as
+     * the threads: matrix i's rows follow matrix i - 1's. Quantized matvecs go in quads (their tails in blocks of rows)
+     * claimed from both ends ({@link #multiplyQuads}), other matvecs in one chunk per thread (panel rows: each thread's own, read ahead as
      * the quads are); a prompt's tiles, bound by compute, in chunks of {@link #TILE_GRAIN} rows.
      */
     private void packedMultiply(MemorySegment a, int rows, PackedWeight[] ws, int[] ns, int k, MemorySegment[] outs,
@@ -214,11 +214,6 @@ public final class VectorKernels implements Kernels {
             }
         } else {
             PackedRows first = (PackedRows) ws[0];
-            int blocks = k / DType.Q4_0.blockSize();
-            float[] sums = Scratch.floats(Scratch.Slot.BLOCK_SUMS, rows * blocks);
-            if (first.needsBlockSums()) {
-                for (int r = 0; r < rows; r++) WeightRows.blockSums(x, r * k, k, sums, r * blocks);
-            }
             int prepared = first.preparedRows(rows);
             MemorySegment xt = Scratch.alignedFloats(Scratch.Slot.PACKED_ACTIVATIONS, prepared * first.preparedBytes() / 4);
             threads.forEach(prepared, MATVEC_MAX_ROWS, parallel, (start, end) -> {
@@ -232,7 +227,7 @@ public final class VectorKernels implements Kernels {
                 PackedRows quantized = (PackedRows) ws[i];
                 MemorySegment out = outs[i];
                 int n = ns[i];
-                tasks[i] = (start, end) -> quantized.multiply(start, end, rows, x, xt, sums, out, n);
+                tasks[i] = (start, end) -> quantized.multiply(start, end, rows, xt, out, n);
             }
         }
         int total = firstRow[ws.length];
@@ -265,7 +260,7 @@ public final class VectorKernels implements Kernels {
 
     private static boolean byQuads(PackedWeight[] ws, int rows) {
         for (PackedWeight w : ws) {
-            if (!(w instanceof PackedRows quantized && quantized.multipliesQuads(rows))) return false;
+            if (!(w instanceof PackedRows quantized) || quantized.multipliesTokens(rows)) return false;
         }
         return true;
     }
@@ -279,10 +274,11 @@ public final class VectorKernels implements Kernels {
      * halves before, and one thread was often slower for a whole process (bench/README.md, session 14).
      */
     private void multiplyQuads(PackedWeight[] ws, int rows, MemorySegment xt, MemorySegment[] outs, int[] ns, boolean split) {
-        int[] panels = new int[ws.length];
+        int[] panels = new int[ws.length], lastPanelUnitRows = new int[ws.length];
         long partialFloats = 0;
         for (int i = 0; i < ws.length; i++) {
             panels[i] = ((PackedRows) ws[i]).panels();
+            lastPanelUnitRows[i] = ((PackedRows) ws[i]).unitRows(panels[i] - 1);
             partialFloats += (long) (panels[i] - 1) * rows * ns[i];
         }
         MemorySegment partials = Scratch.alignedFloats(Scratch.Slot.PANEL_PARTIALS, Math.max(1, partialFloats));
@@ -294,7 +290,7 @@ public final class VectorKernels implements Kernels {
             targets[i][0] = outs[i];
             for (int p = 1; p < panels[i]; p++, at += bytes) targets[i][p] = partials.asSlice(at, bytes);
         }
-        MatvecQuads plan = MatvecQuads.of(ns, panels, split ? threads.size() : 1);
+        MatvecQuads plan = MatvecQuads.of(ns, panels, lastPanelUnitRows, split ? threads.size() : 1);
         MatvecReadahead next = split && readingAhead() ? successor(new QuadReadahead(ws, plan)) : null;
         threads.forEachFromBothEnds(plan.segmentStarts(), MIN_PASS_QUADS, split, (start, end) -> {
             for (MatvecQuads.Piece piece : plan.pieces()) {

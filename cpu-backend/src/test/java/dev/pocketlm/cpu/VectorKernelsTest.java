@@ -108,7 +108,8 @@ class VectorKernelsTest {
             "Q4_0, 1, 512, 33", "Q4_0, 3, 576, 70", "Q4_0, 4, 1088, 19", "Q4_0, 9, 576, 45", "Q4_0, 64, 1536, 70",
             "Q8_0, 3, 2624, 19", "Q4_0, 1, 2624, 33", "Q4_0, 9, 2624, 21",
             "Q4_0, 2, 96, 33", "F16, 2, 300, 33", "F16, 1, 2100, 33", "BF16, 3, 4200, 19", "F16, 9, 4200, 21", "F32, 2, 2100, 19",
-            "Q4_0, 130, 576, 13", "F16, 140, 2100, 7", "F32, 9, 2100, 11", "Q4_0, 1, 2048, 301", "Q8_0, 2, 2624, 257"})
+            "Q4_0, 130, 576, 13", "F16, 140, 2100, 7", "F32, 9, 2100, 11", "Q4_0, 1, 2048, 301", "Q8_0, 2, 2624, 257",
+            "Q8_0, 130, 576, 13", "Q8_0, 64, 960, 9", "Q4_0, 64, 960, 9"})
     void matmulReadOnlyWeightRows(DType type, int rows, int k, int n) {
         Operand a = operand(DType.F32, new int[]{rows, k});
         Operand w = operand(type, new int[]{n, k}).readOnly();
@@ -213,7 +214,7 @@ class VectorKernelsTest {
      * Up to {@link VectorKernels#MATVEC_MAX_ROWS} activation rows, read-only Q4_0 and Q8_0 weights take the packed
      * matvec (Q4_0 any number, in tiles of four tokens past that), which quantizes the activations per block of 32 to 8 bits as ggml's Q4_0 x Q8_0 and Q8_0 x Q8_0 dot
      * products do (d = max|x| / 127, q = rint(x / d)) and multiplies in 16-bit lanes. Oracle: that product in doubles
-     * from the weight bytes, for the blocks in whole groups of L; past them, the float dot product. "extreme": every
+     * from the weight bytes, the blocks past the whole groups of L (the tail, 1 to L - 1 of them) included. "extreme": every
      * quant the smallest or the largest (Q4_0 nibbles 0 and 15, Q8_0 bytes -128 and 127) against full-scale
      * activations of one sign per block, the largest sums a 16-bit lane must hold (Q4_0 16 * 8 * 127, Q8_0 2 * 128 * 127).
      */
@@ -232,9 +233,12 @@ class VectorKernelsTest {
             "Q8_0, 1, 4096, 130, true", "Q8_0, 1, 5120, 301, false", "Q8_0, 3, 5120, 67, false",
             "Q8_0, 1, 512, 33, false", "Q8_0, 3, 2624, 19, false", "Q8_0, 2, 2048, 301, false", "Q8_0, 4, 576, 70, false",
             "Q8_0, 1, 1024, 8, true", "Q8_0, 3, 2624, 6, true", "Q8_0, 1, 2624, 1, false", "Q8_0, 1, 576, 2, false",
-            "Q8_0, 2, 576, 3, false", "Q8_0, 1, 2624, 5, false", "Q8_0, 2, 2624, 6, false"})
+            "Q8_0, 2, 576, 3, false", "Q8_0, 1, 2624, 5, false", "Q8_0, 2, 2624, 6, false",
+            // tails of 1, 12, 14 and 15 blocks at 512-bit vectors (whole tail vectors and ones with zero lanes), and no group at all
+            "Q4_0, 1, 544, 9, false", "Q4_0, 2, 896, 33, false", "Q4_0, 1, 960, 70, true", "Q4_0, 5, 992, 7, false", "Q4_0, 1, 480, 5, false",
+            "Q8_0, 1, 544, 9, false", "Q8_0, 2, 896, 33, false", "Q8_0, 1, 960, 70, true", "Q8_0, 3, 992, 7, false", "Q8_0, 1, 480, 5, false"})
     void readOnlyQuantizedMatvecMultipliesActivationsRoundedTo8Bits(DType type, int rows, int k, int n, boolean extreme) {
-        int blocks = k / 32, quantizedBlocks = blocks / WeightRows.L * WeightRows.L, blockBytes = (int) type.bytes(32);
+        int blocks = k / 32, blockBytes = (int) type.bytes(32);
         byte[] w = new byte[n * blocks * blockBytes];
         for (int b = 0; b < n * blocks; b++) {
             short scale = Float.floatToFloat16(extreme ? 0.5f : 0.01f + 0.1f * random.nextFloat());
@@ -263,14 +267,13 @@ class VectorKernelsTest {
                     float amax = 0;
                     for (int e = 0; e < 32; e++) amax = Math.max(amax, Math.abs(x[xb + e]));
                     float inverse = amax == 0 ? 0 : 127 / amax;
-                    boolean quantized = b < quantizedBlocks;
                     for (int e = 0; e < 32; e++) {
                         int q = type == DType.Q4_0 ? ((e < 16 ? w[wb + 2 + e] : w[wb + 2 + e - 16] >> 4) & 15) - 8 : w[wb + 2 + e];
-                        double xe = quantized ? Math.rint(x[xb + e] * inverse) : x[xb + e];
+                        double xe = Math.rint(x[xb + e] * inverse);
                         sum += q * xe;
                         abs += Math.abs(q * xe);
                     }
-                    double dx = quantized ? amax / 127f : 1;
+                    double dx = amax / 127f;
                     expected += dw * dx * sum;
                     magnitude += Math.abs(dw * dx) * abs;
                 }
@@ -764,11 +767,12 @@ class VectorKernelsTest {
      * many as the segment has quads or as fill {@link MatvecReadahead#BYTES}, whichever is fewer.
      */
     @ParameterizedTest(name = "{0} read ahead over [{1}, {2}] in {3} segments")
-    @CsvSource({"Q4_0, 700, 2048, 2", "Q4_0, 33, 3072, 3", "Q8_0, 1500, 3072, 2", "Q8_0, 9, 1024, 2", "Q4_0, 4000, 5632, 2"})
+    @CsvSource({"Q4_0, 700, 2048, 2", "Q4_0, 33, 3072, 3", "Q8_0, 1500, 3072, 2", "Q8_0, 9, 1024, 2", "Q4_0, 4000, 5632, 2",
+            "Q4_0, 1000, 576, 2", "Q8_0, 333, 2624, 3", "Q4_0, 70, 96, 2"})
     void readAheadStepsStayInTheirSegment(DType type, int rows, int k, int segments) {
         if (!PackedRows.supports(type, k)) return; // no packed kernels below 256-bit vectors
         try (PackedRows w = (PackedRows) packedFromGgml(type, rows, k)) {
-            MatvecQuads plan = MatvecQuads.of(new int[]{rows}, new int[]{w.panels()}, segments);
+            MatvecQuads plan = MatvecQuads.of(new int[]{rows}, new int[]{w.panels()}, new int[]{w.unitRows(w.panels() - 1)}, segments);
             QuadReadahead reads = new QuadReadahead(new PackedWeight[]{w}, plan);
             for (int segment = 0; segment < segments; segment++) {
                 int quads = plan.segmentStarts()[segment + 1] - plan.segmentStarts()[segment], steps = 1;
@@ -817,16 +821,19 @@ class VectorKernelsTest {
     }
 
     /**
-     * Each matrix's rows in each of its column panels, split over the segments, are each in exactly one quad, every row
-     * of a quad below its end; the panels of a matrix follow each other, and the matrices each other.
+     * Each matrix's rows in each of its column panels, split over the segments, are each in exactly one quad (or row
+     * block, in a last panel of blocks: those start at a multiple of their rows), every row of a quad below its end; the
+     * panels of a matrix follow each other, and the matrices each other.
      */
-    @ParameterizedTest(name = "quads of {0} rows in {1} panels, {2} segments")
-    @CsvSource({"'1600,256,64', '1,1,1', 2", "'5632,5632', '1,1', 3", "'7', '1', 2", "'3,1,2', '1,1,1', 4", "'2048', '1', 1",
-            "'2048', '3', 2", "'1600,256', '2,1', 2", "'5,9', '3,2', 3"})
-    void matvecQuadsCoverEveryRowOnce(String rows, String panelCounts, int segments) {
+    @ParameterizedTest(name = "quads of {0} rows in {1} panels (last in blocks of {2}), {3} segments")
+    @CsvSource({"'1600,256,64', '1,1,1', '0,0,0', 2", "'5632,5632', '1,1', '0,0', 3", "'7', '1', '0', 2", "'3,1,2', '1,1,1', '0,0,0', 4",
+            "'2048', '1', '0', 1", "'2048', '3', '0', 2", "'1600,256', '2,1', '0,0', 2", "'5,9', '3,2', '0,0', 3",
+            "'576,192,192', '2,2,2', '16,16,16', 2", "'1000', '2', '16', 3", "'50257', '2', '8', 2", "'7,9', '1,2', '16,8', 3"})
+    void matvecQuadsCoverEveryRowOnce(String rows, String panelCounts, String blockRows, int segments) {
         int[] ns = Arrays.stream(rows.split(",")).mapToInt(Integer::parseInt).toArray();
         int[] panels = Arrays.stream(panelCounts.split(",")).mapToInt(Integer::parseInt).toArray();
-        MatvecQuads plan = MatvecQuads.of(ns, panels, segments);
+        int[] lastPanelUnitRows = Arrays.stream(blockRows.split(",")).mapToInt(Integer::parseInt).toArray();
+        MatvecQuads plan = MatvecQuads.of(ns, panels, lastPanelUnitRows, segments);
         int[][][] hits = new int[ns.length][][];
         for (int i = 0; i < ns.length; i++) hits[i] = new int[panels[i]][ns[i]];
         int next = 0, lastUnit = 0;
@@ -835,9 +842,18 @@ class VectorKernelsTest {
             int unit = Arrays.stream(panels).limit(piece.matrix()).sum() + piece.panel();
             assertTrue(unit >= lastUnit, "panels and matrices in order");
             lastUnit = unit;
-            int part = MatvecQuads.quads(piece.start(), piece.end());
-            for (int a = piece.start(); a < piece.start() + part; a++) {
-                for (int j = 0; j < PackedRows.ROWS_PER_PASS && a + j * part < piece.end(); j++) hits[piece.matrix()][piece.panel()][a + j * part]++;
+            int blockRowCount = piece.panel() == panels[piece.matrix()] - 1 ? lastPanelUnitRows[piece.matrix()] : 0;
+            assertEquals(blockRowCount, piece.unitRows(), "the piece's unit");
+            if (blockRowCount > 0) {
+                assertEquals(0, piece.start() % blockRowCount, "a piece of blocks starts at a whole block");
+                for (int q = 0; q < piece.quadEnd() - piece.firstQuad(); q++) {
+                    for (int r = piece.start() + q * blockRowCount; r < Math.min(piece.end(), piece.start() + (q + 1) * blockRowCount); r++) hits[piece.matrix()][piece.panel()][r]++;
+                }
+            } else {
+                int part = MatvecQuads.quads(piece.start(), piece.end());
+                for (int a = piece.start(); a < piece.start() + part; a++) {
+                    for (int j = 0; j < PackedRows.ROWS_PER_PASS && a + j * part < piece.end(); j++) hits[piece.matrix()][piece.panel()][a + j * part]++;
+                }
             }
             for (int q = piece.firstQuad(); q < piece.quadEnd(); q++) assertSame(piece, plan.pieceOf(q), "the piece of quad " + q);
             next = piece.quadEnd();

@@ -122,13 +122,15 @@ class VectorKernelsTest {
     /**
      * linears of one input by several read-only weights: one job over their rows in sequence when they are packed
      * alike (a chunk then spans matrices of 1600, 256 and 64 rows), one matmul each otherwise (mixed kinds, or a
-     * prompt of more rows than a matvec takes). Each output is checked against the reference's matmul.
+     * prompt of more rows than a matvec takes). Each output is checked against the reference's matmul. At 576 columns
+     * the quantized rows end in a tail, whose row blocks the job's pieces round to (matrices of 577, 190 and 33 rows).
      */
-    @ParameterizedTest(name = "linears {0} x {1} rows")
-    @CsvSource({"Q4_0, 1", "Q8_0, 2", "F16, 1", "Q4_0+F16, 1", "Q8_0, 7"})
-    void linearsOfOneInput(String types, int rows) {
-        int k = 2048;
-        int[] ns = {1600, 256, 64};
+    @ParameterizedTest(name = "linears {0} x {1} rows, [{2}, {3}]")
+    @CsvSource({"Q4_0, 1, 2048, '1600,256,64'", "Q8_0, 2, 2048, '1600,256,64'", "F16, 1, 2048, '1600,256,64'",
+            "Q4_0+F16, 1, 2048, '1600,256,64'", "Q8_0, 7, 2048, '1600,256,64'",
+            "Q4_0, 1, 576, '577,190,33'", "Q8_0, 3, 576, '577,190,33'", "Q4_0, 6, 576, '577,190,33'"})
+    void linearsOfOneInput(String types, int rows, int k, String rowCounts) {
+        int[] ns = Arrays.stream(rowCounts.split(",")).mapToInt(Integer::parseInt).toArray();
         String[] dtypes = types.split("\\+");
         Operand a = operand(DType.F32, new int[]{rows, k});
         Operand[] ws = new Operand[ns.length];

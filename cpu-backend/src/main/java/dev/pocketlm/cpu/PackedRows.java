@@ -23,10 +23,10 @@ import java.util.stream.IntStream;
  * and one AND + convert + FMA handles L weights, the scales applied once per group (one AVX-512 core, 2048 columns
  * in L2: Q8_0 41 GB/s against 26 in ggml's layout, Q4_0 21 against 14). The matrix is stored as column panels
  * of {@link #PANEL_GROUPS} groups, each panel all rows long; a panel's row is its groups' L F16 scales, then their
- * words, 64-byte aligned. The blocks after the last whole group follow, every row's in ggml's layout. Layout decides
- * the DRAM rate (Q8_0 32000 x 2048 matvec, 2 threads): scales inside each group, so half the word loads split two
- * cache lines, 13 GB/s; aligned words with the scales after them, 26; scales first, so a row is read front to
- * back, 47 (ggml's layout: 44). The activations are rearranged to match once per matmul ({@link #prepare}).
+ * words, 64-byte aligned. The blocks after the last whole group (the tail) follow as a column panel of row blocks,
+ * a row in each lane ({@link #tailBlockAt}). Layout decides the DRAM rate (Q8_0 32000 x 2048 matvec, 2 threads):
+ * scales inside each group, so half the word loads split two cache lines, 13 GB/s; aligned words with the scales
+ * after them, 26; scales first, so a row is read front to back, 47 (ggml's layout: 44). The activations are rearranged to match once per matmul ({@link #prepare}).
  * Both multiply activations quantized to 8 bits per block, as ggml's Q4_0 x Q8_0 and Q8_0 x Q8_0 dot products do
  * ({@link #prepare}), in 16-bit lanes: Q4_0 ({@link #dotQuantized}) 2L weights take a 16-bit multiply and add, three
  * times in four a shift, and no AND (the prepared activations cancel the bits above the field), where floats took 8

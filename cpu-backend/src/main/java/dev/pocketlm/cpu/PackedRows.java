@@ -26,7 +26,8 @@ import java.util.stream.IntStream;
  * words, 64-byte aligned. The blocks after the last whole group (the tail) follow as a column panel of row blocks,
  * a row in each lane ({@link #tailBlockAt}). Layout decides the DRAM rate (Q8_0 32000 x 2048 matvec, 2 threads):
  * scales inside each group, so half the word loads split two cache lines, 13 GB/s; aligned words with the scales
- * after them, 26; scales first, so a row is read front to back, 47 (ggml's layout: 44). The activations are rearranged to match once per matmul ({@link #prepare}).
+ * after them, 26; scales first, so a row is read front to back, 47 (ggml's layout: 44). The activations are
+ * rearranged to match once per matmul ({@link #prepare}).
  * Both multiply activations quantized to 8 bits per block, as ggml's Q4_0 x Q8_0 and Q8_0 x Q8_0 dot products do
  * ({@link #prepare}), in 16-bit lanes: Q4_0 ({@link #dotQuantized}) 2L weights take a 16-bit multiply and add, three
  * times in four a shift, and no AND (the prepared activations cancel the bits above the field), where floats took 8
@@ -142,7 +143,7 @@ final class PackedRows implements PackedWeight {
         }
         if (tailBlocks > 0) {
             panelStart[groupPanels] = at;
-            panelRowBytes[groupPanels] = (long) tailBlocks * (32 / fields()) * UNIT_BYTES + lineUp(2L * L * tailBlocks);
+            panelRowBytes[groupPanels] = tailScalesOffset() + lineUp(2L * L * tailBlocks);
             at += tailRowBlocks() * panelRowBytes[groupPanels];
         }
         this.arena = Arena.ofShared();
@@ -174,6 +175,9 @@ final class PackedRows implements PackedWeight {
 
     private int fieldBits() { return 32 / fields(); }
 
+    /** 4-byte quant words per block of 32: 4 (Q4_0) or 8 (Q8_0). */
+    private int quantWords() { return BLOCK / fields(); }
+
     /** What the stored quants are above the signed value: 8 for Q4_0, 128 for Q8_0 (stored unsigned). */
     private float zeroPoint() { return dtype == DType.Q4_0 ? 8 : 128; }
 
@@ -195,7 +199,7 @@ final class PackedRows implements PackedWeight {
     }
 
     private void packRow(MemorySegment src, int row) {
-        int quantWords = 32 / fields(), flip = flip();
+        int quantWords = quantWords(), flip = flip();
         long from = row * rowBytes, blockBytes = dtype.bytes(BLOCK);
         for (int g = 0; g < groups; g++) {
             for (int l = 0; l < L; l++) {
@@ -276,7 +280,7 @@ final class PackedRows implements PackedWeight {
     private long tailBlockAt(int rowBlock) { return panelStart[groupPanels] + rowBlock * panelRowBytes[groupPanels]; }
 
     /** Where a tail row block's scales are within it: after its words. */
-    private long tailScalesOffset() { return (long) tailBlocks * (32 / fields()) * UNIT_BYTES; }
+    private long tailScalesOffset() { return (long) tailBlocks * quantWords() * UNIT_BYTES; }
 
     /** Blocks of L rows in the tail. */
     private int tailRowBlocks() { return (rows + L - 1) / L; }
@@ -393,10 +397,11 @@ final class PackedRows implements PackedWeight {
         multiplyTiles(start, end, xRows, xt, out, n);
         if (tailBlocks == 0) return;
         long stride = preparedBytes();
+        float[] dots = Scratch.floats(Scratch.Slot.ROW_DOTS, L);
         for (int rowBlock = start / L; rowBlock * L < end; rowBlock++) {
             for (int r = 0; r < xRows; r++) {
                 long tailGroup = unitAt(r / TILE_TOKENS * TILE_TOKENS * stride, groups, TILE_TOKENS, r % TILE_TOKENS, 0);
-                dotTailQ4_0(rowBlock, xt, tailGroup, TILE_TOKENS * UNIT_BYTES, out, 4L * r * n, start, end, groupPanels > 0);
+                dotTailQ4_0(rowBlock, xt, tailGroup, TILE_TOKENS * UNIT_BYTES, out, 4L * r * n, start, end, groupPanels > 0, dots);
             }
         }
     }
@@ -445,11 +450,12 @@ final class PackedRows implements PackedWeight {
     void multiplyQuads(int start, int end, int from, int to, int panel, int xRows, MemorySegment xt, MemorySegment out, int n) {
         long stride = preparedBytes();
         if (panel == groupPanels) {
+            float[] dots = Scratch.floats(Scratch.Slot.ROW_DOTS, L);
             for (int rowBlock = start / L + from; rowBlock < start / L + to; rowBlock++) {
                 for (int r = 0; r < xRows; r++) {
                     long tailGroup = unitAt(r * stride, groups, 1, 0, 0);
-                    if (dtype == DType.Q4_0) dotTailQ4_0(rowBlock, xt, tailGroup, UNIT_BYTES, out, 4L * r * n, start, end, false);
-                    else dotTailQ8_0(rowBlock, xt, tailGroup, UNIT_BYTES, out, 4L * r * n, start, end, false);
+                    if (dtype == DType.Q4_0) dotTailQ4_0(rowBlock, xt, tailGroup, UNIT_BYTES, out, 4L * r * n, start, end, false, dots);
+                    else dotTailQ8_0(rowBlock, xt, tailGroup, UNIT_BYTES, out, 4L * r * n, start, end, false, dots);
                 }
             }
             return;
@@ -733,9 +739,11 @@ final class PackedRows implements PackedWeight {
      * Q4_0: the tail of rows [L rowBlock, L rowBlock + L), a row in each lane, dotted with a token's prepared tail group
      * (its unit u at byte tailGroup + u unitStep of xt: in a tile the tokens' units interleave), stored (added, when
      * {@code add}) for the rows in [from, to) at byte outRow of out. Per tail block, {@link #dotQuantized}'s products
-     * with each activation slot broadcast (lane b of the group's slot, block b's), so no sum crosses lanes.
+     * with each activation slot broadcast (lane b of the group's slot, block b's), so no sum crosses lanes. dots: L
+     * floats of scratch.
      */
-    private void dotTailQ4_0(int rowBlock, MemorySegment xt, long tailGroup, long unitStep, MemorySegment out, long outRow, int from, int to, boolean add) {
+    private void dotTailQ4_0(int rowBlock, MemorySegment xt, long tailGroup, long unitStep, MemorySegment out, long outRow, int from, int to,
+                             boolean add, float[] dots) {
         FloatVector acc = FloatVector.zero(F);
         long words = tailBlockAt(rowBlock), scales = words + tailScalesOffset();
         for (int b = 0; b < tailBlocks; b++) {
@@ -754,13 +762,13 @@ final class PackedRows implements PackedWeight {
             FloatVector sums = (FloatVector) pairs.add(pairs.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0);
             acc = sums.fma(scales(packed, scales + 2L * L * b).mul(xt.get(FLOAT, x + (long) (Q4_SCALES / UNIT_BYTES) * unitStep)), acc);
         }
-        float[] dots = Scratch.floats(Scratch.Slot.ROW_DOTS, L);
         acc.intoArray(dots, 0); // not passed on as a vector: past C2's budget a call would take it boxed
         storeTail(dots, rowBlock, out, outRow, from, to, add);
     }
 
     /** Q8_0: the tail of L rows, as {@link #dotTailQ4_0} does Q4_0's, with {@link #dotQ8_0}'s products. */
-    private void dotTailQ8_0(int rowBlock, MemorySegment xt, long tailGroup, long unitStep, MemorySegment out, long outRow, int from, int to, boolean add) {
+    private void dotTailQ8_0(int rowBlock, MemorySegment xt, long tailGroup, long unitStep, MemorySegment out, long outRow, int from, int to,
+                             boolean add, float[] dots) {
         FloatVector acc = FloatVector.zero(F);
         long words = tailBlockAt(rowBlock), scales = words + tailScalesOffset();
         for (int b = 0; b < tailBlocks; b++) {
@@ -777,7 +785,6 @@ final class PackedRows implements PackedWeight {
             FloatVector sums = (FloatVector) lanes.sub(highs.lanewise(VectorOperators.LSHL, 16)).add(highs).sub(BLOCK / 4 * LOW_HALF_BIAS).convert(VectorOperators.I2F, 0);
             acc = sums.fma(scales(packed, scales + 2L * L * b).mul(xt.get(FLOAT, x + (long) (Q8_SCALES / UNIT_BYTES) * unitStep)), acc);
         }
-        float[] dots = Scratch.floats(Scratch.Slot.ROW_DOTS, L);
         acc.intoArray(dots, 0); // not passed on as a vector: past C2's budget a call would take it boxed
         storeTail(dots, rowBlock, out, outRow, from, to, add);
     }

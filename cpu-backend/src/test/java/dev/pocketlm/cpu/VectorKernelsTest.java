@@ -24,7 +24,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
+import java.util.stream.IntStream;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -811,6 +813,31 @@ class VectorKernelsTest {
                 PanelRows w = m == 0 ? a : b;
                 long budgetCalls = (MatvecReadahead.BYTES + w.callBytes(pairs) - 1) / w.callBytes(pairs);
                 assertEquals(Math.min(calls, budgetCalls), steps, "segment " + segment + "'s steps");
+            }
+        }
+    }
+
+    /**
+     * A packed quantized row decoded as the prompt GEMM asks for it, 256 columns at a time, holds at packed position kp
+     * exactly the ggml codec's value of the element {@link PackedWeight#naturalIndex} names, and names each element
+     * once: in the groups and in the tail of row blocks (576 and 2624 columns: a group or five and a tail; 192: all tail).
+     */
+    @ParameterizedTest(name = "{0} [{1}, {2}] decoded in packed order")
+    @CsvSource({"Q8_0, 37, 576", "Q4_0, 37, 576", "Q8_0, 20, 192", "Q4_0, 20, 192", "Q8_0, 33, 2624", "Q4_0, 33, 2624", "Q4_0, 5, 2048"})
+    void packedRowsDecodeToTheCodecsValues(DType type, int rows, int k) {
+        if (!PackedRows.supports(type, k)) return; // no packed kernels below 256-bit vectors
+        MemorySegment ggml = MemorySegment.ofArray(new byte[Math.toIntExact(type.bytes((long) rows * k))]);
+        type.codec().encode(operand(type, new int[]{rows, k}).values(), 0, ggml, 0, rows * k);
+        float[] expected = new float[rows * k], row = new float[k];
+        type.codec().decode(ggml, 0, expected, 0, rows * k);
+        try (PackedWeight w = PackedWeight.pack(ggml, 0, type, rows, k, CpuThreads.shared(), true)) {
+            assertArrayEquals(IntStream.range(0, k).toArray(), IntStream.range(0, k).map(w::naturalIndex).sorted().toArray(),
+                    "naturalIndex is a permutation of the row");
+            for (int r = 0; r < rows; r++) {
+                for (int k0 = 0; k0 < k; k0 += 256) w.decode(r, k0, Math.min(256, k - k0), row, k0);
+                for (int kp = 0; kp < k; kp++) {
+                    assertEquals(expected[r * k + w.naturalIndex(kp)], row[kp], "row " + r + ", packed position " + kp);
+                }
             }
         }
     }

@@ -815,9 +815,18 @@ final class PackedRows implements PackedWeight {
         return (ShortVector) IntVector.broadcast(INTS, xt.get(INT, at)).reinterpretAsShorts();
     }
 
-    /** A tail kernel's L row dots (see {@link #dotTailQ4_0}) into out, for the rows of its block in [from, to). */
+    /**
+     * A tail kernel's L row dots (see {@link #dotTailQ4_0}) into out, for the rows of its block in [from, to): one
+     * vector where the block is whole.
+     */
     private static void storeTail(float[] dots, int rowBlock, MemorySegment out, long outRow, int from, int to, boolean add) {
         int first = rowBlock * L;
+        if (from <= first && first + L <= to) {
+            long at = outRow + 4L * first;
+            FloatVector v = FloatVector.fromArray(F, dots, 0);
+            (add ? v.add(FloatVector.fromMemorySegment(F, out, at, LE)) : v).intoMemorySegment(out, at, LE);
+            return;
+        }
         for (int row = Math.max(from, first); row < Math.min(to, first + L); row++) PackedWeight.store(out, outRow, row, dots[row - first], !add);
     }
 

@@ -683,44 +683,48 @@ public final class VectorKernels implements Kernels {
         if (x.storage() != out.storage() || x.byteOffset() != out.byteOffset()) {
             MemorySegment.copy(xs, 0, os, 0, x.byteSize()); // then rotate out in place
         }
-        threads.forEach(x.dim(0), Math.max(1, ELEMENT_GRAIN / (heads * headDim)), shareable(x, pos, out), (start, end) -> {
+        int rows = x.dim(0), maxPosition = Integer.MIN_VALUE;
+        for (int r = 0; r < rows; r++) maxPosition = Math.max(maxPosition, ps.getAtIndex(INT, r));
+        RopeAngles table = RopeAngles.upTo(maxPosition, nRot, freqBase, inverse);
+        threads.forEach(rows, Math.max(1, ELEMENT_GRAIN / (heads * headDim)), shareable(x, pos, out), (start, end) -> {
             for (int r = start; r < end; r++) {
                 int p = ps.getAtIndex(INT, r);
-                RopeAngles angles = RopeAngles.at(inverse ? -p : p, nRot, freqBase);
+                RopeAngles angles = table.at(p);
+                int offset = angles.offset(p);
                 for (int h = 0; h < heads; h++) {
                     long at = 4L * ((long) r * heads + h) * headDim;
-                    if (mode == RopeMode.NEOX) rotateHalves(os, at, half, angles.cos(), angles.sin());
-                    else rotatePairs(os, at, half, angles.cosPairs(), angles.sinPairs());
+                    if (mode == RopeMode.NEOX) rotateHalves(os, at, half, angles.cos(), angles.sin(), offset);
+                    else rotatePairs(os, at, half, angles.cosPairs(), angles.sinPairs(), 2 * offset);
                 }
             }
         });
     }
 
-    /** NEOX: (v[i], v[i + half]) rotated by angle i, in place. */
-    private static void rotateHalves(MemorySegment s, long at, int half, float[] cos, float[] sin) {
+    /** NEOX: (v[i], v[i + half]) rotated by angle i (cos i and sin i at {@code angle + i}), in place. */
+    private static void rotateHalves(MemorySegment s, long at, int half, float[] cos, float[] sin, int angle) {
         long hi = at + 4L * half;
         int i = 0;
         for (; i <= half - L; i += L) {
             FloatVector x0 = FloatVector.fromMemorySegment(F, s, at + 4L * i, LE), x1 = FloatVector.fromMemorySegment(F, s, hi + 4L * i, LE);
-            FloatVector c = FloatVector.fromArray(F, cos, i), sn = FloatVector.fromArray(F, sin, i);
+            FloatVector c = FloatVector.fromArray(F, cos, angle + i), sn = FloatVector.fromArray(F, sin, angle + i);
             x0.mul(c).sub(x1.mul(sn)).intoMemorySegment(s, at + 4L * i, LE);
             x0.mul(sn).add(x1.mul(c)).intoMemorySegment(s, hi + 4L * i, LE);
         }
-        for (; i < half; i++) rotate(s, at + 4L * i, hi + 4L * i, cos[i], sin[i]);
+        for (; i < half; i++) rotate(s, at + 4L * i, hi + 4L * i, cos[angle + i], sin[angle + i]);
     }
 
     /**
-     * NORMAL: (v[2i], v[2i + 1]) rotated by angle i, in place, L / 2 pairs a vector (see {@link RopeAngles#cosPairs}):
-     * one at a time, TinyLlama's q took 1.5 us a token and layer.
+     * NORMAL: (v[2i], v[2i + 1]) rotated by angle i (its pair lanes at {@code lane + 2i}), in place, L / 2 pairs a
+     * vector (see {@link RopeAngles#cosPairs}): one at a time, TinyLlama's q took 1.5 us a token and layer.
      */
-    private static void rotatePairs(MemorySegment s, long at, int half, float[] cosPairs, float[] sinPairs) {
+    private static void rotatePairs(MemorySegment s, long at, int half, float[] cosPairs, float[] sinPairs, int lane) {
         int e = 0;
         for (; e <= 2 * half - L; e += L) {
             FloatVector x = FloatVector.fromMemorySegment(F, s, at + 4L * e, LE);
-            x.mul(FloatVector.fromArray(F, cosPairs, e)).add(x.rearrange(PAIR_SWAP).mul(FloatVector.fromArray(F, sinPairs, e)))
+            x.mul(FloatVector.fromArray(F, cosPairs, lane + e)).add(x.rearrange(PAIR_SWAP).mul(FloatVector.fromArray(F, sinPairs, lane + e)))
                     .intoMemorySegment(s, at + 4L * e, LE);
         }
-        for (; e < 2 * half; e += 2) rotate(s, at + 4L * e, at + 4L * e + 4, cosPairs[e], sinPairs[e + 1]);
+        for (; e < 2 * half; e += 2) rotate(s, at + 4L * e, at + 4L * e + 4, cosPairs[lane + e], sinPairs[lane + e + 1]);
     }
 
     private static void rotate(MemorySegment s, long i0, long i1, float cos, float sin) {

@@ -11,6 +11,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -583,16 +584,37 @@ class VectorKernelsTest {
                 mode, inverse, out));
     }
 
-    /** One position rotated with other rope parameters in turn: the fast path reuses a position's angles only for the same ones. */
-    @Test void ropeAtOnePositionWithOtherBasesAndDims() {
+    /**
+     * One position rotated with other rope parameters in turn, inside the shared angle tables and past them: the fast
+     * path reuses a position's angles only for the same ones.
+     */
+    @ParameterizedTest(name = "rope at position {0} with other bases and dims")
+    @ValueSource(ints = {77, 100_000})
+    void ropeAtOnePositionWithOtherBasesAndDims(int position) {
         int[] dims = {1, 4, 64};
         Operand x = operand(DType.F32, dims);
         for (boolean inverse : new boolean[]{false, true}) {
             for (int nRot : new int[]{64, 32}) {
                 for (float base : new float[]{10000f, 500000f}) {
-                    compare(ELEMENTWISE, dims, (be, out) -> be.kernels().rope(x.on(be), be.fromInts(new int[]{77}, 1), nRot, base,
+                    compare(ELEMENTWISE, dims, (be, out) -> be.kernels().rope(x.on(be), be.fromInts(new int[]{position}, 1), nRot, base,
                             RopeMode.NEOX, inverse, out));
                 }
+            }
+        }
+    }
+
+    /**
+     * Positions inside the shared angle table, past it ({@link RopeAngles#MAX_POSITIONS} on) and negative in one call:
+     * those outside get their angles computed alone, and a position alone twice in a row reuses them.
+     */
+    @Test void ropeAtPositionsPastTheSharedTable() {
+        int[] positions = {3, RopeAngles.MAX_POSITIONS - 1, RopeAngles.MAX_POSITIONS, 100_000, 100_000, -7, 0};
+        int[] dims = {positions.length, 3, 64};
+        Operand x = operand(DType.F32, dims);
+        for (RopeMode mode : RopeMode.values()) {
+            for (boolean inverse : new boolean[]{false, true}) {
+                compare(ELEMENTWISE, dims, (be, out) -> be.kernels().rope(x.on(be), be.fromInts(positions, positions.length), 64, 10000f,
+                        mode, inverse, out));
             }
         }
     }

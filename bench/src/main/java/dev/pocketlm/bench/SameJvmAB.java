@@ -19,6 +19,8 @@ import java.util.List;
  *     new=api/target/pocket-api-0.1.0.jar:cpu-backend/target/pocket-cpu-backend-0.1.0.jar
  * </pre>
  * Arguments: dtype, layers, rounds, then name=jar:jar... per build. Prints each build's GB/s per round and median.
+ * The matrices are a TinyLlama layer's unless {@code -Dshapes=NxK,NxK...} names others (SmolLM-360M's 960 columns:
+ * {@code -Dshapes=2560x960,960x2560}).
  */
 public final class SameJvmAB {
     private static final long ROUND_MILLIS = 700;
@@ -40,7 +42,7 @@ public final class SameJvmAB {
             urls.add(runner);
             ClassLoader loader = new URLClassLoader(urls.toArray(URL[]::new), ClassLoader.getPlatformClassLoader());
             Thread.currentThread().setContextClassLoader(loader); // Backends finds providers through it
-            Object token = tokenMatvecs(loader, dtype, layers, TokenMatvecs.LAYER, 1);
+            Object token = tokenMatvecs(loader, dtype, layers, shapes(), 1);
             gbPerSecond(token, 2 * ROUND_MILLIS); // warm-up: JIT and packing
             names.add(nameAndJars[0]);
             tokens.add(token);
@@ -56,6 +58,13 @@ public final class SameJvmAB {
             Arrays.sort(sorted);
             System.out.println(line.append(String.format("  median %.1f", sorted[rounds / 2])));
         }
+    }
+
+    /** The matrices of {@code -Dshapes} (N x K each, comma-separated), else a TinyLlama layer's. */
+    private static int[][] shapes() {
+        String shapes = System.getProperty("shapes");
+        if (shapes == null) return TokenMatvecs.LAYER;
+        return Arrays.stream(shapes.split(",")).map(s -> Arrays.stream(s.split("x")).mapToInt(Integer::parseInt).toArray()).toArray(int[][]::new);
     }
 
     /** A {@link TokenMatvecs} on the {@code cpu} backend of {@code loader}'s API classes. */

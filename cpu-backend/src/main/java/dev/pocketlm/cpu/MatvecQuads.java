@@ -17,10 +17,10 @@ record MatvecQuads(List<Piece> pieces, int[] segmentStarts) {
 
     /**
      * Rows [start, end) of column panel {@code panel} of matrix {@code matrix}, as quads numbered from {@code firstQuad},
-     * or where {@code unitRows} is not 0 as blocks of that many rows (start a multiple of it).
+     * or where {@code unitRows} is not 0 as quads of blocks of that many rows (start a multiple of it).
      */
     record Piece(int matrix, int panel, int start, int end, int unitRows, int firstQuad) {
-        int quadEnd() { return firstQuad + (unitRows == 0 ? quads(start, end) : (end - start + unitRows - 1) / unitRows); }
+        int quadEnd() { return firstQuad + (unitRows == 0 ? quads(start, end) : quads(start / unitRows, (end + unitRows - 1) / unitRows)); }
     }
 
     /** The piece that holds quad {@code quad}. */
@@ -37,7 +37,7 @@ record MatvecQuads(List<Piece> pieces, int[] segmentStarts) {
     /**
      * The quads of matrices of {@code rows[i]} rows in {@code panels[i]} column panels each, panel by panel, split into
      * {@code segments} segments of rows; a last panel whose {@code lastPanelUnitRows[i]} is not 0 goes in blocks of that
-     * many rows instead, its segments' ends rounded up to whole blocks.
+     * many rows instead (in quads of blocks), its segments' ends rounded up to whole blocks.
      */
     static MatvecQuads of(int[] rows, int[] panels, int[] lastPanelUnitRows, int segments) {
         long total = 0;

@@ -412,17 +412,20 @@ final class PackedRows implements PackedWeight {
      * out[r, j] (row stride n floats) = the prepared activation row r (at r {@link #preparedBytes} of xt) dotted with
      * weight row j, for rows j in [start, end) and the xRows tokens of a prompt ({@link #multipliesTokens}): per
      * column panel, blocks of {@link #TILE_ROW_BLOCK} weight rows (their panel in L2) meet every tile of
-     * {@link #TILE_TOKENS} tokens (the tile's prepared panel in L1); then the tail, L rows at a time, token by token.
+     * {@link #TILE_TOKENS} tokens (the tile's prepared panel in L1); then the tail, four blocks of L rows at a time
+     * (as {@link #multiplyQuads} takes them), token by token.
      */
     void multiply(int start, int end, int xRows, MemorySegment xt, MemorySegment out, int n) {
         multiplyTiles(start, end, xRows, xt, out, n);
         if (tailBlocks == 0) return;
         long stride = preparedBytes();
-        float[] dots = Scratch.floats(Scratch.Slot.ROW_DOTS, L);
-        for (int rowBlock = start / L; rowBlock * L < end; rowBlock++) {
+        float[] dots = Scratch.floats(Scratch.Slot.ROW_DOTS, ROWS_PER_PASS * L);
+        int first = start / L, blocks = (end + L - 1) / L, part = MatvecQuads.quads(first, blocks);
+        for (int a = first; a < first + part; a++) {
+            int b = PackedWeight.partRow(a, 1, part, blocks), c = PackedWeight.partRow(a, 2, part, blocks), d = PackedWeight.partRow(a, 3, part, blocks);
             for (int r = 0; r < xRows; r++) {
                 long tailGroup = unitAt(r / TILE_TOKENS * TILE_TOKENS * stride, groups, TILE_TOKENS, r % TILE_TOKENS, 0);
-                dotTailQ4_0(rowBlock, xt, tailGroup, TILE_TOKENS * UNIT_BYTES, out, 4L * r * n, start, end, groupPanels > 0, dots);
+                dotTailQ4_0(a, b, c, d, xt, tailGroup, TILE_TOKENS * UNIT_BYTES, out, 4L * r * n, start, end, groupPanels > 0, dots);
             }
         }
     }
@@ -460,9 +463,9 @@ final class PackedRows implements PackedWeight {
 
     /**
      * Column panel {@code panel} of quads [from, to) of rows [start, end), for a token's or a few tokens' matvec (not
-     * {@link #multipliesTokens}); in the tail's panel, blocks of L rows instead, [from, to) of those from start (a
-     * multiple of L), stored for the rows in [start, end). Quad q is the kernel call's four rows start + q + j part (part =
-     * {@link MatvecQuads#quads}), those below end, so each thread reads four streams at once and the rows share
+     * {@link #multipliesTokens}); in the tail's panel, quads of blocks of L rows instead (blocks numbered from start / L,
+     * start a multiple of L, stored for the rows in [start, end)). Quad q is the kernel call's four rows (blocks) start + q
+     * + j part (part = {@link MatvecQuads#quads}), those below end, so each thread reads four streams at once and the rows share
      * activation loads: DRAM serves a core two streams faster than one (TinyLlama-shaped matvecs, 2 threads, against
      * a read of the memory in the same process: Q4_0 32-35 -> 36-41 GB/s, Q8_0 about 86 -> 97% on average); rows
      * next to each other instead of a part apart ran at 20 against 48 GB/s from DRAM, the scale loads waiting on
@@ -471,12 +474,14 @@ final class PackedRows implements PackedWeight {
     void multiplyQuads(int start, int end, int from, int to, int panel, int xRows, MemorySegment xt, MemorySegment out, int n) {
         long stride = preparedBytes();
         if (panel == groupPanels) {
-            float[] dots = Scratch.floats(Scratch.Slot.ROW_DOTS, L);
-            for (int rowBlock = start / L + from; rowBlock < start / L + to; rowBlock++) {
+            float[] dots = Scratch.floats(Scratch.Slot.ROW_DOTS, ROWS_PER_PASS * L);
+            int first = start / L, blocks = (end + L - 1) / L, part = MatvecQuads.quads(first, blocks);
+            for (int a = first + from; a < first + to; a++) {
+                int b = PackedWeight.partRow(a, 1, part, blocks), c = PackedWeight.partRow(a, 2, part, blocks), d = PackedWeight.partRow(a, 3, part, blocks);
                 for (int r = 0; r < xRows; r++) {
                     long tailGroup = unitAt(r * stride, groups, 1, 0, 0);
-                    if (dtype == DType.Q4_0) dotTailQ4_0(rowBlock, xt, tailGroup, UNIT_BYTES, out, 4L * r * n, start, end, false, dots);
-                    else dotTailQ8_0(rowBlock, xt, tailGroup, UNIT_BYTES, out, 4L * r * n, start, end, false, dots);
+                    if (dtype == DType.Q4_0) dotTailQ4_0(a, b, c, d, xt, tailGroup, UNIT_BYTES, out, 4L * r * n, start, end, false, dots);
+                    else dotTailQ8_0(a, b, c, d, xt, tailGroup, UNIT_BYTES, out, 4L * r * n, start, end, false, dots);
                 }
             }
             return;
@@ -494,8 +499,9 @@ final class PackedRows implements PackedWeight {
     }
 
     /**
-     * Rows a unit of {@link MatvecQuads} takes in column panel {@code panel}: none for a whole group's (it takes quads),
-     * L in the tail's (a block of rows, {@link #tailBlockAt}); a piece of the tail's then starts at a multiple of L.
+     * Rows a block of {@link MatvecQuads} takes in column panel {@code panel}: none for a whole group's (it takes quads
+     * of rows), L in the tail's (quads of blocks of rows, {@link #tailBlockAt}); a piece of the tail's then starts at
+     * a multiple of L.
      */
     int unitRows(int panel) { return panel == groupPanels ? L : 0; }
 
@@ -505,16 +511,17 @@ final class PackedRows implements PackedWeight {
      */
     int touchQuad(int start, int end, int quad, int panel) {
         if (panel == groupPanels) {
-            long block = tailBlockAt(start / L + quad); // one run of lines, passed as each of the four rows
-            return WeightRows.touchLines(packed, panelRowBytes[panel], block, block, block, block);
+            int first = start / L, blocks = (end + L - 1) / L, part = MatvecQuads.quads(first, blocks), a = first + quad;
+            return WeightRows.touchLines(packed, panelRowBytes[panel], tailBlockAt(a), tailBlockAt(PackedWeight.partRow(a, 1, part, blocks)),
+                    tailBlockAt(PackedWeight.partRow(a, 2, part, blocks)), tailBlockAt(PackedWeight.partRow(a, 3, part, blocks)));
         }
         int part = MatvecQuads.quads(start, end), a = start + quad;
         return WeightRows.touchLines(packed, panelRowBytes[panel], panelRowAt(a, panel), panelRowAt(PackedWeight.partRow(a, 1, part, end), panel),
                 panelRowAt(PackedWeight.partRow(a, 2, part, end), panel), panelRowAt(PackedWeight.partRow(a, 3, part, end), panel));
     }
 
-    /** Bytes of weights a quad (a block of rows in the tail) reads in column panel {@code panel}. */
-    long quadBytes(int panel) { return (panel == groupPanels ? 1 : ROWS_PER_PASS) * panelRowBytes[panel]; }
+    /** Bytes of weights a quad (of row blocks, in the tail) reads in column panel {@code panel}. */
+    long quadBytes(int panel) { return ROWS_PER_PASS * panelRowBytes[panel]; }
 
     /**
      * Q8_0: column panel p of rows rowA..rowD dotted with the quantized activations at byte xtOff, into dots[0..3] as
@@ -757,77 +764,133 @@ final class PackedRows implements PackedWeight {
     }
 
     /**
-     * Q4_0: the tail of rows [L rowBlock, L rowBlock + L), a row in each lane, dotted with a token's prepared tail group
-     * (its unit u at byte tailGroup + u unitStep of xt: in a tile the tokens' units interleave), stored (added, when
-     * {@code add}) for the rows in [from, to) at byte outRow of out. Per tail block, {@link #dotQuantized}'s products
-     * with each activation slot broadcast (lane b of the group's slot, block b's), so no sum crosses lanes. dots: L
-     * floats of scratch.
+     * Q4_0: the tail of four row blocks (rows [L block, L block + L) for blockA..blockD, a row in each lane; blockB..D
+     * equal to blockA are past the range's end: computed, not stored), dotted with a token's prepared tail group (its
+     * unit u at byte tailGroup + u unitStep of xt: in a tile the tokens' units interleave), stored (added, when {@code
+     * add}) for the rows in [from, to) at byte outRow of out. Per tail block, {@link #dotQuantized}'s products with
+     * each activation slot broadcast (lane b of the group's slot, block b's), so no sum crosses lanes, and each
+     * broadcast serves the four blocks. Four blocks a part apart, as {@link #dotQuantized} takes four rows: one block
+     * a call read one stream per thread, and a 65536 x 960 matvec (14 of its 30 blocks a row in the tail) streamed
+     * 24-33 GB/s where 65536 x 1024 (whole groups) streamed 49-60 (JMH, one run each). dots: 4L floats of scratch.
      */
-    private void dotTailQ4_0(int rowBlock, MemorySegment xt, long tailGroup, long unitStep, MemorySegment out, long outRow, int from, int to,
-                             boolean add, float[] dots) {
-        FloatVector acc = FloatVector.zero(F);
-        long words = tailBlockAt(rowBlock), scales = words + tailScalesOffset();
+    private void dotTailQ4_0(int blockA, int blockB, int blockC, int blockD, MemorySegment xt, long tailGroup, long unitStep,
+                             MemorySegment out, long outRow, int from, int to, boolean add, float[] dots) {
+        FloatVector accA = FloatVector.zero(F), accB = accA, accC = accA, accD = accA;
+        long wa = tailBlockAt(blockA), wb = tailBlockAt(blockB), wc = tailBlockAt(blockC), wd = tailBlockAt(blockD);
         for (int b = 0; b < tailBlocks; b++) {
-            long x = tailGroup + 4L * b;
-            ShortVector halves = broadcastPair(xt, x + Q_SLOTS * unitStep);
+            long x = tailGroup + 4L * b, scales = tailScalesOffset() + 2L * L * b;
+            FloatVector xScale = FloatVector.broadcast(F, xt.get(FLOAT, x + (long) (Q4_SCALES / UNIT_BYTES) * unitStep));
+            FloatVector scaleA = scales(packed, wa + scales).mul(xScale), scaleB = scales(packed, wb + scales).mul(xScale);
+            FloatVector scaleC = scales(packed, wc + scales).mul(xScale), scaleD = scales(packed, wd + scales).mul(xScale);
+            ShortVector offsets = (ShortVector) IntVector.broadcast(INTS, xt.get(INT, x + Q_SLOTS * unitStep)).reinterpretAsShorts();
+            ShortVector halvesA = offsets, halvesB = offsets, halvesC = offsets, halvesD = offsets;
             for (int m = 0; m < BLOCK / 8; m++) {
-                IntVector u = IntVector.fromMemorySegment(INTS, packed, words + (long) (4 * b + m) * UNIT_BYTES, LE);
-                long slots = x + 4L * m * unitStep;
+                long slots = x + 4L * m * unitStep, word = (long) (4 * b + m) * UNIT_BYTES;
+                // each slot's int in every lane, written out: a helper for it, past C2's budget, was a call boxing its result
+                ShortVector x0 = (ShortVector) IntVector.broadcast(INTS, xt.get(INT, slots)).reinterpretAsShorts();
+                ShortVector x1 = (ShortVector) IntVector.broadcast(INTS, xt.get(INT, slots + unitStep)).reinterpretAsShorts();
+                ShortVector x2 = (ShortVector) IntVector.broadcast(INTS, xt.get(INT, slots + 2 * unitStep)).reinterpretAsShorts();
+                ShortVector x3 = (ShortVector) IntVector.broadcast(INTS, xt.get(INT, slots + 3 * unitStep)).reinterpretAsShorts();
+                IntVector u = IntVector.fromMemorySegment(INTS, packed, wa + word, LE), v = IntVector.fromMemorySegment(INTS, packed, wb + word, LE);
+                IntVector w = IntVector.fromMemorySegment(INTS, packed, wc + word, LE), z = IntVector.fromMemorySegment(INTS, packed, wd + word, LE);
                 // field f of every 16-bit half, the bits above it included, as in dotQuantized
-                halves = halves.add(((ShortVector) u.reinterpretAsShorts()).mul(broadcastPair(xt, slots)))
-                        .add(((ShortVector) u.lanewise(VectorOperators.LSHR, 4).reinterpretAsShorts()).mul(broadcastPair(xt, slots + unitStep)))
-                        .add(((ShortVector) u.lanewise(VectorOperators.LSHR, 8).reinterpretAsShorts()).mul(broadcastPair(xt, slots + 2 * unitStep)))
-                        .add(((ShortVector) u.lanewise(VectorOperators.LSHR, 12).reinterpretAsShorts()).mul(broadcastPair(xt, slots + 3 * unitStep)));
+                halvesA = halvesA.add(((ShortVector) u.reinterpretAsShorts()).mul(x0)).add(((ShortVector) u.lanewise(VectorOperators.LSHR, 4).reinterpretAsShorts()).mul(x1))
+                        .add(((ShortVector) u.lanewise(VectorOperators.LSHR, 8).reinterpretAsShorts()).mul(x2)).add(((ShortVector) u.lanewise(VectorOperators.LSHR, 12).reinterpretAsShorts()).mul(x3));
+                halvesB = halvesB.add(((ShortVector) v.reinterpretAsShorts()).mul(x0)).add(((ShortVector) v.lanewise(VectorOperators.LSHR, 4).reinterpretAsShorts()).mul(x1))
+                        .add(((ShortVector) v.lanewise(VectorOperators.LSHR, 8).reinterpretAsShorts()).mul(x2)).add(((ShortVector) v.lanewise(VectorOperators.LSHR, 12).reinterpretAsShorts()).mul(x3));
+                halvesC = halvesC.add(((ShortVector) w.reinterpretAsShorts()).mul(x0)).add(((ShortVector) w.lanewise(VectorOperators.LSHR, 4).reinterpretAsShorts()).mul(x1))
+                        .add(((ShortVector) w.lanewise(VectorOperators.LSHR, 8).reinterpretAsShorts()).mul(x2)).add(((ShortVector) w.lanewise(VectorOperators.LSHR, 12).reinterpretAsShorts()).mul(x3));
+                halvesD = halvesD.add(((ShortVector) z.reinterpretAsShorts()).mul(x0)).add(((ShortVector) z.lanewise(VectorOperators.LSHR, 4).reinterpretAsShorts()).mul(x1))
+                        .add(((ShortVector) z.lanewise(VectorOperators.LSHR, 8).reinterpretAsShorts()).mul(x2)).add(((ShortVector) z.lanewise(VectorOperators.LSHR, 12).reinterpretAsShorts()).mul(x3));
             }
-            IntVector pairs = (IntVector) halves.reinterpretAsInts();
-            FloatVector sums = (FloatVector) pairs.add(pairs.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0);
-            acc = sums.fma(scales(packed, scales + 2L * L * b).mul(xt.get(FLOAT, x + (long) (Q4_SCALES / UNIT_BYTES) * unitStep)), acc);
+            IntVector pairsA = (IntVector) halvesA.reinterpretAsInts(), pairsB = (IntVector) halvesB.reinterpretAsInts();
+            IntVector pairsC = (IntVector) halvesC.reinterpretAsInts(), pairsD = (IntVector) halvesD.reinterpretAsInts();
+            accA = ((FloatVector) pairsA.add(pairsA.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0)).fma(scaleA, accA);
+            accB = ((FloatVector) pairsB.add(pairsB.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0)).fma(scaleB, accB);
+            accC = ((FloatVector) pairsC.add(pairsC.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0)).fma(scaleC, accC);
+            accD = ((FloatVector) pairsD.add(pairsD.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0)).fma(scaleD, accD);
         }
-        acc.intoArray(dots, 0); // not passed on as a vector: past C2's budget a call would take it boxed
-        storeTail(dots, rowBlock, out, outRow, from, to, add);
+        // not passed on as vectors: past C2's budget a call would take them boxed
+        accA.intoArray(dots, 0);
+        accB.intoArray(dots, L);
+        accC.intoArray(dots, 2 * L);
+        accD.intoArray(dots, 3 * L);
+        storeTails(dots, blockA, blockB, blockC, blockD, out, outRow, from, to, add);
     }
 
-    /** Q8_0: the tail of L rows, as {@link #dotTailQ4_0} does Q4_0's, with {@link #dotQ8_0}'s products. */
-    private void dotTailQ8_0(int rowBlock, MemorySegment xt, long tailGroup, long unitStep, MemorySegment out, long outRow, int from, int to,
-                             boolean add, float[] dots) {
-        FloatVector acc = FloatVector.zero(F);
-        long words = tailBlockAt(rowBlock), scales = words + tailScalesOffset();
+    /** Q8_0: the tail of four row blocks, as {@link #dotTailQ4_0} does Q4_0's, with {@link #dotQ8_0}'s products. */
+    private void dotTailQ8_0(int blockA, int blockB, int blockC, int blockD, MemorySegment xt, long tailGroup, long unitStep,
+                             MemorySegment out, long outRow, int from, int to, boolean add, float[] dots) {
+        FloatVector accA = FloatVector.zero(F), accB = accA, accC = accA, accD = accA;
+        long wa = tailBlockAt(blockA), wb = tailBlockAt(blockB), wc = tailBlockAt(blockC), wd = tailBlockAt(blockD);
         for (int b = 0; b < tailBlocks; b++) {
-            long x = tailGroup + 4L * b;
-            IntVector lanes = IntVector.zero(INTS), highs = lanes;
+            long x = tailGroup + 4L * b, scales = tailScalesOffset() + 2L * L * b;
+            FloatVector xScale = FloatVector.broadcast(F, xt.get(FLOAT, x + (long) (Q8_SCALES / UNIT_BYTES) * unitStep));
+            FloatVector scaleA = scales(packed, wa + scales).mul(xScale), scaleB = scales(packed, wb + scales).mul(xScale);
+            FloatVector scaleC = scales(packed, wc + scales).mul(xScale), scaleD = scales(packed, wd + scales).mul(xScale);
+            IntVector lanesA = IntVector.zero(INTS), highsA = lanesA, lanesB = lanesA, highsB = lanesA;
+            IntVector lanesC = lanesA, highsC = lanesA, lanesD = lanesA, highsD = lanesA;
             for (int m = 0; m < BLOCK / 4; m++) {
-                IntVector u = IntVector.fromMemorySegment(INTS, packed, words + (long) (8 * b + m) * UNIT_BYTES, LE);
-                IntVector pairs = (IntVector) ((ShortVector) u.reinterpretAsShorts()).mul(broadcastPair(xt, x + 2L * m * unitStep))
-                        .add(((ShortVector) u.lanewise(VectorOperators.LSHR, 8).and(LOW_BYTES).reinterpretAsShorts()).mul(broadcastPair(xt, x + (2L * m + 1) * unitStep)))
-                        .sub(broadcastPair(xt, x + (Q_SLOTS + m) * unitStep)).reinterpretAsInts();
-                lanes = lanes.add(pairs);
-                highs = highs.add(pairs.lanewise(VectorOperators.ASHR, 16));
+                long word = (long) (8 * b + m) * UNIT_BYTES;
+                // each slot's int in every lane, written out as in dotTailQ4_0
+                ShortVector xLow = (ShortVector) IntVector.broadcast(INTS, xt.get(INT, x + 2L * m * unitStep)).reinterpretAsShorts();
+                ShortVector xHigh = (ShortVector) IntVector.broadcast(INTS, xt.get(INT, x + (2L * m + 1) * unitStep)).reinterpretAsShorts();
+                ShortVector offset = (ShortVector) IntVector.broadcast(INTS, xt.get(INT, x + (Q_SLOTS + m) * unitStep)).reinterpretAsShorts();
+                IntVector u = IntVector.fromMemorySegment(INTS, packed, wa + word, LE), v = IntVector.fromMemorySegment(INTS, packed, wb + word, LE);
+                IntVector w = IntVector.fromMemorySegment(INTS, packed, wc + word, LE), z = IntVector.fromMemorySegment(INTS, packed, wd + word, LE);
+                IntVector pairsA = (IntVector) ((ShortVector) u.reinterpretAsShorts()).mul(xLow)
+                        .add(((ShortVector) u.lanewise(VectorOperators.LSHR, 8).and(LOW_BYTES).reinterpretAsShorts()).mul(xHigh)).sub(offset).reinterpretAsInts();
+                IntVector pairsB = (IntVector) ((ShortVector) v.reinterpretAsShorts()).mul(xLow)
+                        .add(((ShortVector) v.lanewise(VectorOperators.LSHR, 8).and(LOW_BYTES).reinterpretAsShorts()).mul(xHigh)).sub(offset).reinterpretAsInts();
+                IntVector pairsC = (IntVector) ((ShortVector) w.reinterpretAsShorts()).mul(xLow)
+                        .add(((ShortVector) w.lanewise(VectorOperators.LSHR, 8).and(LOW_BYTES).reinterpretAsShorts()).mul(xHigh)).sub(offset).reinterpretAsInts();
+                IntVector pairsD = (IntVector) ((ShortVector) z.reinterpretAsShorts()).mul(xLow)
+                        .add(((ShortVector) z.lanewise(VectorOperators.LSHR, 8).and(LOW_BYTES).reinterpretAsShorts()).mul(xHigh)).sub(offset).reinterpretAsInts();
+                lanesA = lanesA.add(pairsA);
+                highsA = highsA.add(pairsA.lanewise(VectorOperators.ASHR, 16));
+                lanesB = lanesB.add(pairsB);
+                highsB = highsB.add(pairsB.lanewise(VectorOperators.ASHR, 16));
+                lanesC = lanesC.add(pairsC);
+                highsC = highsC.add(pairsC.lanewise(VectorOperators.ASHR, 16));
+                lanesD = lanesD.add(pairsD);
+                highsD = highsD.add(pairsD.lanewise(VectorOperators.ASHR, 16));
             }
-            FloatVector sums = (FloatVector) lanes.sub(highs.lanewise(VectorOperators.LSHL, 16)).add(highs).sub(BLOCK / 4 * LOW_HALF_BIAS).convert(VectorOperators.I2F, 0);
-            acc = sums.fma(scales(packed, scales + 2L * L * b).mul(xt.get(FLOAT, x + (long) (Q8_SCALES / UNIT_BYTES) * unitStep)), acc);
+            // per block: the highs, plus the lows (the lanes less the highs shifted back), less the lows' bias
+            accA = ((FloatVector) lanesA.sub(highsA.lanewise(VectorOperators.LSHL, 16)).add(highsA).sub(BLOCK / 4 * LOW_HALF_BIAS).convert(VectorOperators.I2F, 0)).fma(scaleA, accA);
+            accB = ((FloatVector) lanesB.sub(highsB.lanewise(VectorOperators.LSHL, 16)).add(highsB).sub(BLOCK / 4 * LOW_HALF_BIAS).convert(VectorOperators.I2F, 0)).fma(scaleB, accB);
+            accC = ((FloatVector) lanesC.sub(highsC.lanewise(VectorOperators.LSHL, 16)).add(highsC).sub(BLOCK / 4 * LOW_HALF_BIAS).convert(VectorOperators.I2F, 0)).fma(scaleC, accC);
+            accD = ((FloatVector) lanesD.sub(highsD.lanewise(VectorOperators.LSHL, 16)).add(highsD).sub(BLOCK / 4 * LOW_HALF_BIAS).convert(VectorOperators.I2F, 0)).fma(scaleD, accD);
         }
-        acc.intoArray(dots, 0); // not passed on as a vector: past C2's budget a call would take it boxed
-        storeTail(dots, rowBlock, out, outRow, from, to, add);
+        // not passed on as vectors: past C2's budget a call would take them boxed
+        accA.intoArray(dots, 0);
+        accB.intoArray(dots, L);
+        accC.intoArray(dots, 2 * L);
+        accD.intoArray(dots, 3 * L);
+        storeTails(dots, blockA, blockB, blockC, blockD, out, outRow, from, to, add);
     }
 
-    /** The int at byte {@code at} of xt (a prepared slot's pair of 16-bit quants for one block) in every lane. */
-    private static ShortVector broadcastPair(MemorySegment xt, long at) {
-        return (ShortVector) IntVector.broadcast(INTS, xt.get(INT, at)).reinterpretAsShorts();
+    /** A tail kernel's four row blocks' dots (L each, in order) stored by {@link #storeTail}; a block equal to blockA once. */
+    private static void storeTails(float[] dots, int blockA, int blockB, int blockC, int blockD, MemorySegment out, long outRow,
+                                   int from, int to, boolean add) {
+        storeTail(dots, 0, blockA, out, outRow, from, to, add);
+        if (blockB != blockA) storeTail(dots, L, blockB, out, outRow, from, to, add);
+        if (blockC != blockA) storeTail(dots, 2 * L, blockC, out, outRow, from, to, add);
+        if (blockD != blockA) storeTail(dots, 3 * L, blockD, out, outRow, from, to, add);
     }
 
     /**
-     * A tail kernel's L row dots (see {@link #dotTailQ4_0}) into out, for the rows of its block in [from, to): one
-     * vector where the block is whole.
+     * A row block's L dots at dots[at...] into out, for the rows of the block in [from, to): one vector where the
+     * block is whole.
      */
-    private static void storeTail(float[] dots, int rowBlock, MemorySegment out, long outRow, int from, int to, boolean add) {
+    private static void storeTail(float[] dots, int at, int rowBlock, MemorySegment out, long outRow, int from, int to, boolean add) {
         int first = rowBlock * L;
         if (from <= first && first + L <= to) {
-            long at = outRow + 4L * first;
-            FloatVector v = FloatVector.fromArray(F, dots, 0);
-            (add ? v.add(FloatVector.fromMemorySegment(F, out, at, LE)) : v).intoMemorySegment(out, at, LE);
+            long outAt = outRow + 4L * first;
+            FloatVector v = FloatVector.fromArray(F, dots, at);
+            (add ? v.add(FloatVector.fromMemorySegment(F, out, outAt, LE)) : v).intoMemorySegment(out, outAt, LE);
             return;
         }
-        for (int row = Math.max(from, first); row < Math.min(to, first + L); row++) PackedWeight.store(out, outRow, row, dots[row - first], !add);
+        for (int row = Math.max(from, first); row < Math.min(to, first + L); row++) PackedWeight.store(out, outRow, row, dots[at + row - first], !add);
     }
 
     private FloatVector scales(MemorySegment w, long at) {

@@ -872,8 +872,8 @@ class VectorKernelsTest {
     }
 
     /**
-     * Each matrix's rows in each of its column panels, split over the segments, are each in exactly one quad (or row
-     * block, in a last panel of blocks: those start at a multiple of their rows), every row of a quad below its end; the
+     * Each matrix's rows in each of its column panels, split over the segments, are each in exactly one quad (of rows,
+     * or of row blocks in a last panel of blocks: those start at a multiple of their rows), every row of a quad below its end; the
      * panels of a matrix follow each other, and the matrices each other.
      */
     @ParameterizedTest(name = "quads of {0} rows in {1} panels (last in blocks of {2}), {3} segments")
@@ -897,8 +897,14 @@ class VectorKernelsTest {
             assertEquals(blockRowCount, piece.unitRows(), "the piece's unit");
             if (blockRowCount > 0) {
                 assertEquals(0, piece.start() % blockRowCount, "a piece of blocks starts at a whole block");
-                for (int q = 0; q < piece.quadEnd() - piece.firstQuad(); q++) {
-                    for (int r = piece.start() + q * blockRowCount; r < Math.min(piece.end(), piece.start() + (q + 1) * blockRowCount); r++) hits[piece.matrix()][piece.panel()][r]++;
+                int first = piece.start() / blockRowCount, blocks = (piece.end() + blockRowCount - 1) / blockRowCount;
+                int part = MatvecQuads.quads(first, blocks);
+                assertEquals(part, piece.quadEnd() - piece.firstQuad(), "quads of blocks");
+                for (int a = first; a < first + part; a++) {
+                    for (int j = 0; j < PackedRows.ROWS_PER_PASS && a + j * part < blocks; j++) {
+                        int block = a + j * part;
+                        for (int r = block * blockRowCount; r < Math.min(piece.end(), (block + 1) * blockRowCount); r++) hits[piece.matrix()][piece.panel()][r]++;
+                    }
                 }
             } else {
                 int part = MatvecQuads.quads(piece.start(), piece.end());

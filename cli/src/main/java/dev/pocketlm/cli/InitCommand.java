@@ -13,12 +13,12 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
 /** {@code pocket init OUT --shape NAME}: a Llama GGUF with random weights and a real vocabulary. */
-@Command(name = "init", description = "Write a Llama GGUF with random weights in a named shape (tiny, smollm-135m, tinyllama-1.1b).")
+@Command(name = "init", description = "Write a Llama GGUF with random weights in a named shape (tiny, smollm-135m, smollm-360m, tinyllama-1.1b).")
 final class InitCommand implements Callable<Integer> {
 
     @Parameters(index = "0", paramLabel = "OUT") Path out;
 
-    @Option(names = "--shape", required = true, description = "tiny, smollm-135m or tinyllama-1.1b.")
+    @Option(names = "--shape", required = true, description = "tiny, smollm-135m, smollm-360m or tinyllama-1.1b.")
     String shape;
 
     @Option(names = "--type", defaultValue = "f32", description = "Matrix type: f32, f16, bf16, q8_0, q4_0 (default ${DEFAULT-VALUE}).")

@@ -419,13 +419,14 @@ final class PackedRows implements PackedWeight {
         multiplyTiles(start, end, xRows, xt, out, n);
         if (tailBlocks == 0) return;
         long stride = preparedBytes();
-        float[] dots = Scratch.floats(Scratch.Slot.ROW_DOTS, ROWS_PER_PASS * L);
+        float[] dots = Scratch.floats(Scratch.Slot.ROW_DOTS, ROWS_PER_PASS * L), scales = Scratch.floats(Scratch.Slot.TAIL_SCALES, tailScaleFloats());
         int first = start / L, blocks = (end + L - 1) / L, part = MatvecQuads.quads(first, blocks);
         for (int a = first; a < first + part; a++) {
             int b = PackedWeight.partRow(a, 1, part, blocks), c = PackedWeight.partRow(a, 2, part, blocks), d = PackedWeight.partRow(a, 3, part, blocks);
+            tailScales(a, b, c, d, scales);
             for (int r = 0; r < xRows; r++) {
                 long tailGroup = unitAt(r / TILE_TOKENS * TILE_TOKENS * stride, groups, TILE_TOKENS, r % TILE_TOKENS, 0);
-                dotTailQ4_0(a, b, c, d, xt, tailGroup, TILE_TOKENS * UNIT_BYTES, out, 4L * r * n, start, end, groupPanels > 0, dots);
+                dotTailQ4_0(a, b, c, d, xt, tailGroup, TILE_TOKENS * UNIT_BYTES, out, 4L * r * n, start, end, groupPanels > 0, dots, scales);
             }
         }
     }
@@ -474,14 +475,15 @@ final class PackedRows implements PackedWeight {
     void multiplyQuads(int start, int end, int from, int to, int panel, int xRows, MemorySegment xt, MemorySegment out, int n) {
         long stride = preparedBytes();
         if (panel == groupPanels) {
-            float[] dots = Scratch.floats(Scratch.Slot.ROW_DOTS, ROWS_PER_PASS * L);
+            float[] dots = Scratch.floats(Scratch.Slot.ROW_DOTS, ROWS_PER_PASS * L), scales = Scratch.floats(Scratch.Slot.TAIL_SCALES, tailScaleFloats());
             int first = start / L, blocks = (end + L - 1) / L, part = MatvecQuads.quads(first, blocks);
             for (int a = first + from; a < first + to; a++) {
                 int b = PackedWeight.partRow(a, 1, part, blocks), c = PackedWeight.partRow(a, 2, part, blocks), d = PackedWeight.partRow(a, 3, part, blocks);
+                tailScales(a, b, c, d, scales);
                 for (int r = 0; r < xRows; r++) {
                     long tailGroup = unitAt(r * stride, groups, 1, 0, 0);
-                    if (dtype == DType.Q4_0) dotTailQ4_0(a, b, c, d, xt, tailGroup, UNIT_BYTES, out, 4L * r * n, start, end, false, dots);
-                    else dotTailQ8_0(a, b, c, d, xt, tailGroup, UNIT_BYTES, out, 4L * r * n, start, end, false, dots);
+                    if (dtype == DType.Q4_0) dotTailQ4_0(a, b, c, d, xt, tailGroup, UNIT_BYTES, out, 4L * r * n, start, end, false, dots, scales);
+                    else dotTailQ8_0(a, b, c, d, xt, tailGroup, UNIT_BYTES, out, 4L * r * n, start, end, false, dots, scales);
                 }
             }
             return;
@@ -771,17 +773,18 @@ final class PackedRows implements PackedWeight {
      * each activation slot broadcast (lane b of the group's slot, block b's), so no sum crosses lanes, and each
      * broadcast serves the four blocks. Four blocks a part apart, as {@link #dotQuantized} takes four rows: one block
      * a call read one stream per thread, and a 65536 x 960 matvec (14 of its 30 blocks a row in the tail) streamed
-     * 24-33 GB/s where 65536 x 1024 (whole groups) streamed 49-60 (JMH, one run each). dots: 4L floats of scratch.
+     * 24-33 GB/s where 65536 x 1024 (whole groups) streamed 49-60 (JMH, one run each). dots: 4L floats of scratch;
+     * scales: the four blocks' weight scales as {@link #tailScales} left them.
      */
     private void dotTailQ4_0(int blockA, int blockB, int blockC, int blockD, MemorySegment xt, long tailGroup, long unitStep,
-                             MemorySegment out, long outRow, int from, int to, boolean add, float[] dots) {
-        FloatVector accA = FloatVector.zero(F), accB = accA, accC = accA, accD = accA;
+                             MemorySegment out, long outRow, int from, int to, boolean add, float[] dots, float[] scales) {
         long wa = tailBlockAt(blockA), wb = tailBlockAt(blockB), wc = tailBlockAt(blockC), wd = tailBlockAt(blockD);
+        FloatVector accA = FloatVector.zero(F), accB = accA, accC = accA, accD = accA;
         for (int b = 0; b < tailBlocks; b++) {
-            long x = tailGroup + 4L * b, scales = tailScalesOffset() + 2L * L * b;
+            long x = tailGroup + 4L * b;
             FloatVector xScale = FloatVector.broadcast(F, xt.get(FLOAT, x + (long) (Q4_SCALES / UNIT_BYTES) * unitStep));
-            FloatVector scaleA = scales(packed, wa + scales).mul(xScale), scaleB = scales(packed, wb + scales).mul(xScale);
-            FloatVector scaleC = scales(packed, wc + scales).mul(xScale), scaleD = scales(packed, wd + scales).mul(xScale);
+            FloatVector scaleA = FloatVector.fromArray(F, scales, 4 * L * b).mul(xScale), scaleB = FloatVector.fromArray(F, scales, 4 * L * b + L).mul(xScale);
+            FloatVector scaleC = FloatVector.fromArray(F, scales, 4 * L * b + 2 * L).mul(xScale), scaleD = FloatVector.fromArray(F, scales, 4 * L * b + 3 * L).mul(xScale);
             ShortVector offsets = (ShortVector) IntVector.broadcast(INTS, xt.get(INT, x + Q_SLOTS * unitStep)).reinterpretAsShorts();
             ShortVector halvesA = offsets, halvesB = offsets, halvesC = offsets, halvesD = offsets;
             for (int m = 0; m < BLOCK / 8; m++) {
@@ -820,14 +823,14 @@ final class PackedRows implements PackedWeight {
 
     /** Q8_0: the tail of four row blocks, as {@link #dotTailQ4_0} does Q4_0's, with {@link #dotQ8_0}'s products. */
     private void dotTailQ8_0(int blockA, int blockB, int blockC, int blockD, MemorySegment xt, long tailGroup, long unitStep,
-                             MemorySegment out, long outRow, int from, int to, boolean add, float[] dots) {
-        FloatVector accA = FloatVector.zero(F), accB = accA, accC = accA, accD = accA;
+                             MemorySegment out, long outRow, int from, int to, boolean add, float[] dots, float[] scales) {
         long wa = tailBlockAt(blockA), wb = tailBlockAt(blockB), wc = tailBlockAt(blockC), wd = tailBlockAt(blockD);
+        FloatVector accA = FloatVector.zero(F), accB = accA, accC = accA, accD = accA;
         for (int b = 0; b < tailBlocks; b++) {
-            long x = tailGroup + 4L * b, scales = tailScalesOffset() + 2L * L * b;
+            long x = tailGroup + 4L * b;
             FloatVector xScale = FloatVector.broadcast(F, xt.get(FLOAT, x + (long) (Q8_SCALES / UNIT_BYTES) * unitStep));
-            FloatVector scaleA = scales(packed, wa + scales).mul(xScale), scaleB = scales(packed, wb + scales).mul(xScale);
-            FloatVector scaleC = scales(packed, wc + scales).mul(xScale), scaleD = scales(packed, wd + scales).mul(xScale);
+            FloatVector scaleA = FloatVector.fromArray(F, scales, 4 * L * b).mul(xScale), scaleB = FloatVector.fromArray(F, scales, 4 * L * b + L).mul(xScale);
+            FloatVector scaleC = FloatVector.fromArray(F, scales, 4 * L * b + 2 * L).mul(xScale), scaleD = FloatVector.fromArray(F, scales, 4 * L * b + 3 * L).mul(xScale);
             IntVector lanesA = IntVector.zero(INTS), highsA = lanesA, lanesB = lanesA, highsB = lanesA;
             IntVector lanesC = lanesA, highsC = lanesA, lanesD = lanesA, highsD = lanesA;
             for (int m = 0; m < BLOCK / 4; m++) {
@@ -868,6 +871,25 @@ final class PackedRows implements PackedWeight {
         accD.intoArray(dots, 3 * L);
         storeTails(dots, blockA, blockB, blockC, blockD, out, outRow, from, to, add);
     }
+
+    /**
+     * The F16 scales of the tail blocks of row blocks a..d as floats, tail block by tail block, into dst
+     * ({@link #tailScaleFloats}), once for every token a tail kernel then takes those blocks for. With the
+     * conversions inside the kernels' loops, one process in four compiled a Q8_0 kernel whose scales were calls
+     * returning boxed vectors (SmolLM-360M's shape, 5.9 MB a generated token).
+     */
+    private void tailScales(int a, int b, int c, int d, float[] dst) {
+        long wa = tailBlockAt(a), wb = tailBlockAt(b), wc = tailBlockAt(c), wd = tailBlockAt(d), at = tailScalesOffset();
+        for (int block = 0; block < tailBlocks; block++, at += 2L * L) {
+            scales(packed, wa + at).intoArray(dst, 4 * L * block);
+            scales(packed, wb + at).intoArray(dst, 4 * L * block + L);
+            scales(packed, wc + at).intoArray(dst, 4 * L * block + 2 * L);
+            scales(packed, wd + at).intoArray(dst, 4 * L * block + 3 * L);
+        }
+    }
+
+    /** Floats of scratch a tail kernel's scales take ({@link #tailScales}). */
+    private int tailScaleFloats() { return 4 * L * tailBlocks; }
 
     /** A tail kernel's four row blocks' dots (L each, in order) stored by {@link #storeTail}; a block equal to blockA once. */
     private static void storeTails(float[] dots, int blockA, int blockB, int blockC, int blockD, MemorySegment out, long outRow,

@@ -8,7 +8,7 @@ import java.util.function.ToIntFunction;
 /** Per-thread buffers (heap or aligned off-heap), grown on demand and reused: no allocation on the hot path. */
 final class Scratch {
     /** What a buffer holds; each slot is one independent buffer per thread. */
-    enum Slot { PACKED_A, PACKED_B, TILE, ROW, ACTIVATIONS, BLOCK_SUMS, PACKED_ACTIVATIONS, QUANTIZED_PAIRS, SCORES, BLOCK_SCORES, ROW_DOTS, TAIL_WORDS, PANEL_PARTIALS, STAGED_KEYS, STAGED_VALUES, BLOCK_OUTPUTS, QUERIES }
+    enum Slot { PACKED_A, PACKED_B, TILE, ROW, ACTIVATIONS, BLOCK_SUMS, PACKED_ACTIVATIONS, QUANTIZED_PAIRS, SCORES, BLOCK_SCORES, ROW_DOTS, TAIL_SCALES, TAIL_WORDS, PANEL_PARTIALS, STAGED_KEYS, STAGED_VALUES, BLOCK_OUTPUTS, QUERIES }
 
     private static final ThreadLocal<Scratch> MINE = ThreadLocal.withInitial(Scratch::new);
 

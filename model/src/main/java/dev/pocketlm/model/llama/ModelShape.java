@@ -10,6 +10,8 @@ public enum ModelShape {
     TINY("tiny", 64, 2, 4, 2, 192, 256, Vocabulary.LLAMA_SPM),
     /** SmolLM-135M's transformer (its own 49,152-token BPE vocabulary is replaced by GPT-2's 50,257). */
     SMOLLM_135M("smollm-135m", 576, 30, 9, 3, 1536, 2048, Vocabulary.GPT2),
+    /** SmolLM-360M's transformer (vocabulary as SmolLM-135M's): 960 wide, so 14 of a row's 30 blocks past its whole group. */
+    SMOLLM_360M("smollm-360m", 960, 32, 15, 5, 2560, 2048, Vocabulary.GPT2),
     /** TinyLlama-1.1B: 2048 wide, 22 layers, 32 heads, 4 KV heads, FFN 5632, the Llama-2 vocabulary. */
     TINYLLAMA_1_1B("tinyllama-1.1b", 2048, 22, 32, 4, 5632, 2048, Vocabulary.LLAMA_SPM);
 

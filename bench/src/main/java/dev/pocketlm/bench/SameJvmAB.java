@@ -64,6 +64,9 @@ public final class SameJvmAB {
     private static int[][] shapes() {
         String shapes = System.getProperty("shapes");
         if (shapes == null) return TokenMatvecs.LAYER;
+        if (!shapes.matches("[1-9][0-9]*x[1-9][0-9]*(,[1-9][0-9]*x[1-9][0-9]*)*")) {
+            throw new IllegalArgumentException("-Dshapes: expected NxK,NxK... (rows x columns), got '" + shapes + "'");
+        }
         return Arrays.stream(shapes.split(",")).map(s -> Arrays.stream(s.split("x")).mapToInt(Integer::parseInt).toArray()).toArray(int[][]::new);
     }
 

@@ -501,9 +501,9 @@ final class PackedRows implements PackedWeight {
     }
 
     /**
-     * Rows a block of {@link MatvecQuads} takes in column panel {@code panel}: none for a whole group's (it takes quads
-     * of rows), L in the tail's (quads of blocks of rows, {@link #tailBlockAt}); a piece of the tail's then starts at
-     * a multiple of L.
+     * Rows in each of the four units of a quad of {@link MatvecQuads} in column panel {@code panel}: 0 for a whole
+     * group's (its quads are of single rows), L in the tail's (of row blocks, {@link #tailBlockAt}); a piece of the
+     * tail's then starts at a multiple of L.
      */
     int unitRows(int panel) { return panel == groupPanels ? L : 0; }
 

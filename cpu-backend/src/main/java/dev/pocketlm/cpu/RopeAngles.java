@@ -4,14 +4,14 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * cos and sin of the rotary angles p * freqBase^(-2i / nRot), i < nRot / 2, position by position: position p's
- * {@code half} values start at {@code p * half} of {@link #cos} and {@link #sin}, and its nRot pair lanes at
- * {@code p * nRot} of {@link #cosPairs} and {@link #sinPairs}. Angles in double, as the reference computes them.
+ * {@code half} values start at {@link #offset}(p) of {@link #cos} and {@link #sin}, and its nRot pair lanes at twice
+ * that of {@link #cosPairs} and {@link #sinPairs}. Angles in double, as the reference computes them.
  * <p>
  * One table per rotation (nRot, freqBase, direction), shared by every thread and grown to the largest position asked
  * (by doubling, up to {@link #MAX_POSITIONS}): a prompt rotates q and k at each of its positions in every layer, and
  * computing them per call (about 2 us of pow, cos and sin a position) took 7% of a 64-token SmolLM-135M prompt. A
- * position past the table (or negative) gets its angles computed alone, into this thread's one-position table, which
- * every layer of a generated token then reuses.
+ * position past the table (or negative) gets its angles computed alone, into a one-position table this thread keeps
+ * (a small allocation each new position), which every layer of a generated token then reuses.
  */
 final class RopeAngles {
     /** Positions a shared table holds at most: 8192 x 3 nRot floats, 6 MB at nRot = 64. */

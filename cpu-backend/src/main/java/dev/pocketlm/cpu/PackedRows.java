@@ -290,9 +290,9 @@ final class PackedRows implements PackedWeight {
     /**
      * The tail: the blocks after the last whole group, in blocks of L rows with a row in each lane (word m of tail
      * block b of the rows at {@code UNIT_BYTES (W b + m)}, W words a block, then each tail block's L F16 scales), so
-     * its dot products need no sums across lanes: a kernel call takes L rows and a token's prepared tail group (its
-     * {@link #prepare}d group {@code groups}, the blocks past the tail zero), one block at a time, each activation a
-     * broadcast. Rows of 576 columns (SmolLM's) are one group and two such blocks. Dotted a row at a time in ggml's
+     * its dot products need no sums across lanes: a kernel call takes four such row blocks ({@link #dotTailQ4_0}) and
+     * a token's prepared tail group (its {@link #prepare}d group {@code groups}, the blocks past the tail zero), one
+     * block at a time, each activation a broadcast. Rows of 576 columns (SmolLM's) are one group and two such blocks. Dotted a row at a time in ggml's
      * layout, the tail made a Q4_0 matvec of 131072 rows 0.54x as fast at 576 columns as at 512 (JMH). A first try,
      * four rows a call with each row's words in lanes and a sum across lanes per row, was no faster; with the rows in
      * lanes, no such sum: 0.69x (Q8_0 0.70x; the bytes alone would give 0.89x), the tail alone (64 columns) 4.8x as

@@ -179,7 +179,7 @@ public final class VectorKernels implements Kernels {
 
     /**
      * outs[i][r, j] = x[r] . w_i[j] for weights packed {@link #packedAlike alike}, their rows one range split over
-     * the threads: matrix i's rows follow matrix i - 1's. Quantized matvecs go in quads (their tails in blocks of rows)
+     * the threads: matrix i's rows follow matrix i - 1's. Quantized matvecs go in quads (their tails in quads of row blocks)
      * claimed from both ends ({@link #multiplyQuads}), other matvecs in one chunk per thread (panel rows: each
      * thread's own, read ahead as the quads are); a prompt's tiles, bound by compute, in chunks of {@link #TILE_GRAIN}
      * rows.
